@@ -1,0 +1,130 @@
+"""Settings from arguments and the environment: URL, key, model, timeouts, retries."""
+
+from __future__ import annotations
+
+import os
+import platform
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import httpx
+
+from ._exceptions import ConfigurationError
+from ._version import __version__
+
+__all__ = [
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "Settings",
+    "normalize_base_url",
+    "resolve_settings",
+]
+
+DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
+"""5 s to connect; 10 minutes for everything else (long generations are slow to start)."""
+DEFAULT_MAX_RETRIES = 2
+DEFAULT_CONNECTION_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+
+URL_VARIABLE = "INFERENCE_URL"
+KEY_VARIABLE = "INFERENCE_KEY"
+MODEL_VARIABLE = "INFERENCE_MODEL_ID"
+
+USER_AGENT = (
+    f"heroku-inference-python/{__version__} "
+    f"(python {platform.python_version()}; httpx {httpx.__version__})"
+)
+
+
+class _Secret(str):
+    """A str that never shows itself in a repr."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'<redacted>'"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a client needs to build requests; resolved once, at construction."""
+
+    base_url: httpx.URL
+    api_key: str = field(repr=False)
+    model: str | None
+    timeout: httpx.Timeout
+    max_retries: int
+    default_headers: Mapping[str, str] = field(default_factory=dict)
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+
+def normalize_base_url(url: str) -> httpx.URL:
+    """``https://host``, ``https://host/``, ``https://host/v1`` and ``.../v1/`` all mean the same.
+
+    The result has no trailing slash and no ``/v1``; endpoints append ``/v1/...``.
+    """
+    text = url.strip()
+    try:
+        parsed = httpx.URL(text)
+    except httpx.InvalidURL as exc:
+        raise ConfigurationError(f"{URL_VARIABLE} is not a valid URL: {exc}") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ConfigurationError(
+            f"{URL_VARIABLE} must be an http(s) URL such as https://us.inference.heroku.com, "
+            f"got {text!r}"
+        )
+    path = parsed.path.rstrip("/")
+    if path.endswith("/v1"):
+        path = path[: -len("/v1")]
+    return parsed.copy_with(path=path or "", query=None, fragment=None)
+
+
+def resolve_settings(
+    *,
+    api_key: str | None,
+    base_url: str | httpx.URL | None,
+    model: str | None,
+    timeout: float | httpx.Timeout | None,
+    max_retries: int,
+    default_headers: Mapping[str, str] | None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Arguments win over the environment; a missing URL or key is a ``ConfigurationError``."""
+    env = os.environ if environ is None else environ
+    url = base_url if base_url is not None else env.get(URL_VARIABLE)
+    if not url:
+        raise ConfigurationError(_missing(URL_VARIABLE, "base_url"))
+    key = api_key if api_key is not None else env.get(KEY_VARIABLE)
+    if not key or not key.strip():
+        raise ConfigurationError(_missing(KEY_VARIABLE, "api_key"))
+    key = key.strip()
+    if not key.isprintable() or not key.isascii():
+        # Say what is wrong without echoing the key.
+        raise ConfigurationError(
+            f"{KEY_VARIABLE} contains characters that cannot go in an HTTP header "
+            "(a stray newline or quote from copying?)."
+        )
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ConfigurationError(f"max_retries must be an integer >= 0, got {max_retries!r}")
+    return Settings(
+        base_url=normalize_base_url(str(url)),
+        api_key=_Secret(key),
+        model=model if model is not None else (env.get(MODEL_VARIABLE) or None),
+        timeout=as_timeout(timeout),
+        max_retries=max_retries,
+        default_headers=dict(default_headers or {}),
+    )
+
+
+def as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    return httpx.Timeout(timeout)
+
+
+def _missing(variable: str, argument: str) -> str:
+    return (
+        f"{variable} is not set. Pass {argument}=... or set it from your Heroku app: "
+        f"export {variable}=$(heroku config:get -a $APP_NAME {variable})"
+    )

@@ -1,0 +1,171 @@
+"""Models of chat completions as the server sends them: whole (``ChatCompletion``) and streamed
+(``ChatCompletionChunk`` and its delta twins).
+
+Every model keeps unknown fields, and every field has a default, so a server that leaves a field
+out or adds one never breaks parsing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Union
+
+import pydantic
+
+from .._models import BaseModel
+
+__all__ = [
+    "ChatCompletion",
+    "ChatCompletionChunk",
+    "ChatCompletionMessage",
+    "Choice",
+    "ChoiceDelta",
+    "ChoiceLogprobs",
+    "ChunkChoice",
+    "FinishReason",
+    "Function",
+    "FunctionDelta",
+    "Reasoning",
+    "ReasoningDelta",
+    "TokenLogprob",
+    "ToolCall",
+    "ToolCallDelta",
+    "Usage",
+]
+
+FinishReason = Union[Literal["stop", "length", "tool_calls", "content_filter"], str]
+"""Why the model stopped. The known values are listed; any other string is kept as it is."""
+
+
+def _reasoning_from_string(data: Any) -> Any:
+    # Some servers send reasoning as a bare string; Heroku sends {"thinking": ...}.
+    return {"thinking": data} if isinstance(data, str) else data
+
+
+class Usage(BaseModel):
+    """Token counts of one request. Extra counters the server adds are kept."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+class Function(BaseModel):
+    """The function a tool call invokes; ``arguments`` is a JSON string."""
+
+    name: str = ""
+    arguments: str = ""
+
+
+class ToolCall(BaseModel):
+    """A call the model asks the caller to run."""
+
+    id: str = ""
+    type: str = "function"
+    function: Function = pydantic.Field(default_factory=Function)
+
+
+class Reasoning(BaseModel):
+    """The model's extended-thinking trace (``extended_thinking.include_reasoning``)."""
+
+    thinking: str | None = None
+    signature: str | None = None
+
+    _from_string = pydantic.model_validator(mode="before")(_reasoning_from_string)
+
+
+class TokenLogprob(BaseModel):
+    token: str = ""
+    logprob: float = 0.0
+    bytes: list[int] | None = None
+    top_logprobs: list[dict[str, Any]] = pydantic.Field(default_factory=list)
+
+
+class ChoiceLogprobs(BaseModel):
+    content: list[TokenLogprob] | None = None
+    refusal: list[TokenLogprob] | None = None
+
+
+class ChatCompletionMessage(BaseModel):
+    """The assistant's reply. It can be appended to ``messages`` for the next turn."""
+
+    role: str = "assistant"
+    content: str | None = None
+    refusal: str | None = None
+    tool_calls: list[ToolCall] | None = None
+    reasoning: Reasoning | None = None
+
+
+class Choice(BaseModel):
+    index: int = 0
+    message: ChatCompletionMessage = pydantic.Field(default_factory=ChatCompletionMessage)
+    finish_reason: FinishReason | None = None
+    logprobs: ChoiceLogprobs | None = None
+
+
+class ChatCompletion(BaseModel):
+    """A whole chat completion, as returned by ``create()`` or reassembled from a stream.
+
+    ``_request_id`` and ``_retries_taken`` tell which request produced it and how many
+    retries it took (both ``None`` for a completion reassembled from relayed chunks).
+    """
+
+    id: str = ""
+    object: str = "chat.completion"
+    created: int = 0
+    model: str = ""
+    system_fingerprint: str | None = None
+    choices: list[Choice] = pydantic.Field(default_factory=list)
+    usage: Usage | None = None
+
+    _request_id: str | None = pydantic.PrivateAttr(default=None)
+    _retries_taken: int | None = pydantic.PrivateAttr(default=None)
+
+
+class FunctionDelta(BaseModel):
+    name: str | None = None
+    arguments: str | None = None
+
+
+class ToolCallDelta(BaseModel):
+    """A fragment of a tool call; fragments with the same ``index`` belong together."""
+
+    index: int | None = None
+    id: str | None = None
+    type: str | None = None
+    function: FunctionDelta | None = None
+
+
+class ReasoningDelta(BaseModel):
+    thinking: str | None = None
+    signature: str | None = None
+
+    _from_string = pydantic.model_validator(mode="before")(_reasoning_from_string)
+
+
+class ChoiceDelta(BaseModel):
+    role: str | None = None
+    content: str | None = None
+    refusal: str | None = None
+    tool_calls: list[ToolCallDelta] | None = None
+    reasoning: ReasoningDelta | None = None
+    reasoning_content: str | None = None
+    """Reasoning text as some OpenAI-compatible servers send it."""
+
+
+class ChunkChoice(BaseModel):
+    index: int = 0
+    delta: ChoiceDelta = pydantic.Field(default_factory=ChoiceDelta)
+    finish_reason: FinishReason | None = None
+    logprobs: ChoiceLogprobs | None = None
+
+
+class ChatCompletionChunk(BaseModel):
+    """One streamed event of a chat completion. ``choices`` may be empty (a usage-only chunk)."""
+
+    id: str = ""
+    object: str = "chat.completion.chunk"
+    created: int = 0
+    model: str = ""
+    system_fingerprint: str | None = None
+    choices: list[ChunkChoice] = pydantic.Field(default_factory=list)
+    usage: Usage | None = None
