@@ -1,0 +1,92 @@
+"""Server-sent events to chat chunks, without I/O.
+
+httpx-sse frames the bytes into events; ``ChunkDecoder`` decides what each event means:
+a chunk, a keep-alive to skip, the terminator (``data: [DONE]`` or ``event: done``), or an
+error (``event: error``, a payload holding ``error``, a payload that is not a chunk).
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pydantic
+from httpx_sse import ServerSentEvent
+
+from ._exceptions import StreamError, parse_error_body
+from .types.chat import ChatCompletionChunk
+
+__all__ = ["ChunkDecoder"]
+
+_SKIPPED_EVENTS = frozenset({"ping", "keep-alive", "keepalive", "heartbeat"})
+
+
+class ChunkDecoder:
+    """Decodes one stream's events in order; ``done`` turns true at the terminator.
+
+    ``decode`` returns a chunk, or ``None`` for an event that carries none (keep-alives,
+    ``id:``/``retry:``-only events, the terminator). It raises ``StreamError`` for an error
+    event or a payload that is not a chunk, carrying the raw text.
+    """
+
+    __slots__ = ("done", "events", "request")
+
+    def __init__(self, request: httpx.Request | None = None) -> None:
+        self.done = False
+        self.events = 0
+        self.request = request
+
+    def decode(self, sse: ServerSentEvent) -> ChatCompletionChunk | None:
+        data = sse.data
+        event = sse.event
+        if data == "[DONE]" or event == "done":
+            self.done = True
+            return None
+        if event == "error":
+            raise self._server_error(data)
+        if not data or event in _SKIPPED_EVENTS:
+            return None
+        try:
+            chunk = ChatCompletionChunk.model_validate_json(data)
+        except pydantic.ValidationError as exc:
+            raise self._malformed(data, exc) from None
+        extra = chunk.__pydantic_extra__
+        if extra and "error" in extra:
+            raise self._server_error(data)
+        self.events += 1
+        return chunk
+
+    def truncated(self) -> StreamError:
+        """The error for a stream whose body ended before its terminator."""
+        return StreamError(
+            "The stream ended before the server finished it: no [DONE] terminator after "
+            f"{self.events} chunk(s). The completion is incomplete; the connection was "
+            "probably cut by a proxy or the server.",
+            request=self.request,
+        )
+
+    def _server_error(self, data: str) -> StreamError:
+        body, message, type_, code = parse_error_body(data)
+        return StreamError(
+            f"The server sent an error in the stream: {message or 'no message'}"
+            + (f" (code {code})" if code is not None else ""),
+            request=self.request,
+            body=body,
+            raw=data,
+            type=type_,
+            code=code,
+        )
+
+    def _malformed(self, data: str, exc: pydantic.ValidationError) -> StreamError:
+        try:
+            json.loads(data)
+        except ValueError:
+            what = "is not valid JSON"
+        else:
+            what = f"is not a chat completion chunk ({exc.error_count()} validation error(s))"
+        shown = data if len(data) <= 200 else data[:199] + "…"
+        return StreamError(
+            f"The server sent an event that {what}: {shown!r}",
+            request=self.request,
+            raw=data,
+        )
