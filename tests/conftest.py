@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    """Every ``@pytest.mark.anyio`` test runs on asyncio and on trio."""
+    return str(request.param)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's real Heroku settings."""
+    for name in ("INFERENCE_URL", "INFERENCE_KEY", "INFERENCE_MODEL_ID", "HEROKU_INFERENCE_LOG"):
+        monkeypatch.delenv(name, raising=False)
