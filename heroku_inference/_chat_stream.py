@@ -113,7 +113,9 @@ class AsyncChatCompletionStreamManager:
         return self._stream
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         if self._stream is not None:
@@ -189,7 +191,9 @@ class ChatCompletionStreamManager:
         return self._stream
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         if self._stream is not None:

@@ -157,8 +157,12 @@ class AsyncClient(_BaseClient):
                 "(use Client for an httpx.Client)"
             )
         self._configure(
-            api_key=api_key, base_url=base_url, model=model, timeout=timeout,
-            max_retries=max_retries, default_headers=default_headers,
+            api_key=api_key,
+            base_url=base_url,
+            model=model,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
             http_timeout=http_client.timeout if http_client is not None else None,
         )
         self._owns_http = http_client is None
@@ -184,7 +188,9 @@ class AsyncClient(_BaseClient):
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
@@ -223,8 +229,12 @@ class Client(_BaseClient):
                 "(use AsyncClient for an httpx.AsyncClient)"
             )
         self._configure(
-            api_key=api_key, base_url=base_url, model=model, timeout=timeout,
-            max_retries=max_retries, default_headers=default_headers,
+            api_key=api_key,
+            base_url=base_url,
+            model=model,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
             http_timeout=http_client.timeout if http_client is not None else None,
         )
         self._owns_http = http_client is None
@@ -248,7 +258,9 @@ class Client(_BaseClient):
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.close()

@@ -1,16 +1,16 @@
 """The error tree, and turning what the server or the network said into it.
 
-    HerokuInferenceError
-    ├── ConfigurationError            missing or invalid settings
-    └── APIError                      .message .body .request .retries_taken
-        ├── APIStatusError            .status_code .response .request_id .type .code
-        │   ├── BadRequestError 400   ├── AuthenticationError 401   ├── PermissionDeniedError 403
-        │   ├── NotFoundError 404     ├── RequestTimeoutError 408   ├── UnprocessableEntityError 422
-        │   ├── RateLimitError 429    └── InternalServerError >= 500
-        ├── APIResponseValidationError a 2xx body that is not the expected shape
-        ├── StreamError               an error inside a stream (in-band, malformed, truncated)
-        └── APIConnectionError        transport failures, also while iterating a stream
-            └── APITimeoutError
+HerokuInferenceError
+├── ConfigurationError            missing or invalid settings
+└── APIError                      .message .body .request .retries_taken
+    ├── APIStatusError            .status_code .response .request_id .type .code
+    │   ├── BadRequestError 400   ├── AuthenticationError 401   ├── PermissionDeniedError 403
+    │   ├── NotFoundError 404     ├── RequestTimeoutError 408   ├── UnprocessableEntityError 422
+    │   ├── RateLimitError 429    └── InternalServerError >= 500
+    ├── APIResponseValidationError a 2xx body that is not the expected shape
+    ├── StreamError               an error inside a stream (in-band, malformed, truncated)
+    └── APIConnectionError        transport failures, also while iterating a stream
+        └── APITimeoutError
 """
 
 from __future__ import annotations
@@ -274,8 +274,16 @@ def describe_transport_error(exc: BaseException) -> str:
         if isinstance(error, ConnectionResetError):
             return f"Connection reset by peer: {reason}"
     lowered = reason.lower()
-    if any(s in lowered for s in ("name or service not known", "nodename nor servname",
-                                  "getaddrinfo", "name resolution", "no address associated")):
+    if any(
+        s in lowered
+        for s in (
+            "name or service not known",
+            "nodename nor servname",
+            "getaddrinfo",
+            "name resolution",
+            "no address associated",
+        )
+    ):
         return f"DNS lookup failed: {reason}"
     if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
         return f"TLS handshake failed: {reason}"

@@ -97,8 +97,12 @@ def request_flow(settings: Settings, call: Call, build_request: BuildRequest) ->
                 delay = retry_delay(retries_taken, None)
                 logger.info(
                     "%s %s failed (%s); retrying in %.2f s (retry %d of %d)",
-                    call.method, call.path, type(exc).__name__, delay,
-                    retries_taken + 1, call.max_retries,
+                    call.method,
+                    call.path,
+                    type(exc).__name__,
+                    delay,
+                    retries_taken + 1,
+                    call.max_retries,
                 )
                 yield Sleep(delay)
                 retries_taken += 1
@@ -111,8 +115,12 @@ def request_flow(settings: Settings, call: Call, build_request: BuildRequest) ->
             delay = retry_delay(retries_taken, response)
             logger.info(
                 "%s %s answered %d; retrying in %.2f s (retry %d of %d)",
-                call.method, call.path, response.status_code, delay,
-                retries_taken + 1, call.max_retries,
+                call.method,
+                call.path,
+                response.status_code,
+                delay,
+                retries_taken + 1,
+                call.max_retries,
             )
             yield Sleep(delay)
             retries_taken += 1
@@ -129,8 +137,11 @@ def _log_response(call: Call, response: httpx.Response, retries_taken: int) -> N
     if logger.isEnabledFor(20):
         logger.info(
             "%s %s -> %d (request id: %s, retries: %d)",
-            call.method, call.path, response.status_code,
-            request_id_of(response) or "none", retries_taken,
+            call.method,
+            call.path,
+            response.status_code,
+            request_id_of(response) or "none",
+            retries_taken,
         )
 
 

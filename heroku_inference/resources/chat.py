@@ -125,9 +125,7 @@ class Completions:
         """
         settings = self._client._settings
         call = build_chat_call(settings, params, stream=True, method_name="stream")
-        return ChatCompletionStreamManager(
-            lambda: Stream(self._client._driver.run(settings, call))
-        )
+        return ChatCompletionStreamManager(lambda: Stream(self._client._driver.run(settings, call)))
 
 
 class AsyncChat:
