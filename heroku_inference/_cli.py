@@ -1,0 +1,192 @@
+"""The ``heroku-inference`` command: stream a chat completion, or serve the local emulator.
+
+    heroku-inference chat "Why is Heroku so cool?"
+    echo "Summarise this" | heroku-inference chat --json
+    heroku-inference emulator --port 8787
+
+With no ``INFERENCE_URL`` in the environment, ``chat`` runs on the built-in emulator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from ._client import Client
+from ._exceptions import APIStatusError, ConfigurationError, HerokuInferenceError
+from ._version import __version__
+from .types.chat import ChatCompletion
+
+__all__ = ["main"]
+
+PROG = "heroku-inference"
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "emulator":
+            return _serve(args)
+        return _chat(args)
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except ConfigurationError as exc:
+        _fail(str(exc))
+        return EXIT_USAGE
+    except HerokuInferenceError as exc:
+        _fail(_describe(exc))
+        return EXIT_ERROR
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Heroku Managed Inference from the command line."
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    chat = commands.add_parser("chat", help="stream a chat completion to the terminal")
+    chat.add_argument("prompt", nargs="?", help="the prompt (read from stdin when omitted)")
+    chat.add_argument("--model", help="model ID (default: INFERENCE_MODEL_ID)")
+    chat.add_argument("--system", help="a system prompt")
+    chat.add_argument("--max-tokens", type=int, help="maximum tokens to generate")
+    chat.add_argument("--temperature", type=float, help="sampling temperature, 0.0 to 1.0")
+    chat.add_argument("--reasoning", action="store_true", help="ask for extended thinking")
+    chat.add_argument("--json", action="store_true", help="print the final completion as JSON")
+    chat.add_argument(
+        "--emulator", action="store_true", help="use the built-in local emulator even if set up"
+    )
+
+    serve = commands.add_parser("emulator", help="serve the local emulator over HTTP")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8787, help="port to listen on (8787)")
+    serve.add_argument(
+        "--framing", choices=("heroku", "openai"), default="heroku", help="SSE framing to send"
+    )
+    return parser
+
+
+def _chat(args: argparse.Namespace) -> int:
+    prompt = args.prompt if args.prompt is not None else _read_stdin()
+    if not prompt.strip():
+        _fail("no prompt: give one as an argument or pipe it on stdin")
+        return EXIT_USAGE
+    messages: list[dict[str, str]] = []
+    if args.system:
+        messages.append({"role": "system", "content": args.system})
+    messages.append({"role": "user", "content": prompt})
+    params: dict[str, Any] = {"messages": messages}
+    if args.model:
+        params["model"] = args.model
+    if args.max_tokens is not None:
+        params["max_tokens"] = args.max_tokens
+    if args.temperature is not None:
+        params["temperature"] = args.temperature
+    if args.reasoning:
+        params["extended_thinking"] = {
+            "enabled": True,
+            "budget_tokens": 1024,
+            "include_reasoning": True,
+        }
+        params.setdefault("max_tokens", 4096)
+    with (
+        _client(force_emulator=args.emulator) as client,
+        client.chat.completions.stream(**params) as stream,
+    ):
+        if args.json:
+            print(stream.get_final_completion().to_json())
+            return 0
+        _render(stream, sys.stdout, sys.stderr)
+        final = stream.get_final_completion()
+    _summarise(final, sys.stderr)
+    return 0
+
+
+def _client(*, force_emulator: bool) -> Client:
+    if force_emulator or not os.environ.get("INFERENCE_URL"):
+        from .testing import Emulator
+
+        reason = "--emulator given" if force_emulator else "INFERENCE_URL is not set"
+        print(
+            f"{PROG}: {reason}; using the built-in local emulator (no network, no tokens).",
+            file=sys.stderr,
+        )
+        return Emulator().client()
+    return Client()
+
+
+def _render(stream: Any, out: TextIO, err: TextIO) -> None:
+    """Reasoning goes to stderr (dimmed on a terminal), the answer to stdout."""
+    dim, reset = ("\x1b[2m", "\x1b[0m") if err.isatty() else ("", "")
+    thinking = False
+    for event in stream:
+        if event.type == "reasoning.delta":
+            if not thinking:
+                err.write(f"{dim}[thinking] ")
+                thinking = True
+            err.write(event.delta)
+            err.flush()
+        elif event.type == "reasoning.done" and thinking:
+            err.write(f"{reset}\n")
+            err.flush()
+            thinking = False
+        elif event.type == "content.delta":
+            out.write(event.delta)
+            out.flush()
+        elif event.type == "tool_calls.function.arguments.done":
+            out.write(f"\n[tool call] {event.name}({event.arguments})")
+            out.flush()
+    if thinking:
+        err.write(f"{reset}\n")
+    out.write("\n")
+    out.flush()
+
+
+def _summarise(completion: ChatCompletion, err: TextIO) -> None:
+    usage = completion.usage
+    reason = completion.choices[0].finish_reason if completion.choices else None
+    parts = [f"model {completion.model or 'unknown'}", f"finish {reason or 'unknown'}"]
+    if usage is not None:
+        parts.append(
+            f"tokens {usage.prompt_tokens} in, {usage.completion_tokens} out, "
+            f"{usage.total_tokens} total"
+        )
+    print(f"[{'; '.join(parts)}]", file=err)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .testing import Emulator
+    from .testing._server import serve
+
+    print(
+        f"{PROG}: serving the emulator on http://{args.host}:{args.port} (Ctrl-C to stop); "
+        f"try INFERENCE_URL=http://{args.host}:{args.port} INFERENCE_KEY=any",
+        file=sys.stderr,
+    )
+    serve(Emulator(framing=args.framing), host=args.host, port=args.port)
+    return 0
+
+
+def _read_stdin() -> str:
+    if sys.stdin is None or sys.stdin.isatty():
+        return ""
+    return sys.stdin.read()
+
+
+def _describe(exc: HerokuInferenceError) -> str:
+    message = str(exc)
+    if isinstance(exc, APIStatusError) and exc.request_id and exc.request_id not in message:
+        message = f"{message} (request id: {exc.request_id})"
+    return f"{type(exc).__name__}: {message}"
+
+
+def _fail(message: str) -> None:
+    print(f"{PROG}: error: {message}", file=sys.stderr)

@@ -1,0 +1,34 @@
+"""Sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s typecheck``, ``nox -s bench``."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    session.install("-e", ".[test]")
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", "heroku_inference", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "format", "--check", "heroku_inference", "tests", "benchmarks")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    session.install("-e", ".[lint]")
+    session.run("mypy", "heroku_inference")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Compare streaming against the openai SDK on the same bytes (installed only here)."""
+    session.install("-e", ".", "openai>=2", "httpx2")
+    session.run("python", "benchmarks/bench_streaming.py", *session.posargs)
