@@ -14,63 +14,68 @@ async with AsyncClient() as client:  # INFERENCE_URL, INFERENCE_KEY, INFERENCE_M
 
 from __future__ import annotations
 
-from ._accumulate import ChatCompletionAccumulator
-from ._chat_stream import (
-    AsyncChatCompletionStream,
-    AsyncChatCompletionStreamManager,
-    ChatCompletionStream,
-    ChatCompletionStreamManager,
-)
-from ._client import AsyncClient, Client
-from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
-from ._events import (
-    ChatCompletionStreamEvent,
-    ChunkEvent,
-    ContentDeltaEvent,
-    ContentDoneEvent,
-    ReasoningDeltaEvent,
-    ReasoningDoneEvent,
-    RefusalDeltaEvent,
-    RefusalDoneEvent,
-    ToolCallArgumentsDeltaEvent,
-    ToolCallArgumentsDoneEvent,
-)
-from ._exceptions import (
-    APIConnectionError,
-    APIError,
-    APIResponseValidationError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConfigurationError,
-    HerokuInferenceError,
-    InternalServerError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    RequestTimeoutError,
-    StreamError,
-    UnprocessableEntityError,
-)
-from ._streaming import AsyncStream, Stream
-from ._types import NOT_GIVEN, NotGiven
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .types.chat import (
-    ChatCompletion,
-    ChatCompletionChunk,
-    ChatCompletionMessage,
-    Choice,
-    ChoiceDelta,
-    ChunkChoice,
-    Function,
-    FunctionDelta,
-    Reasoning,
-    ReasoningDelta,
-    ToolCall,
-    ToolCallDelta,
-    Usage,
-)
+
+if TYPE_CHECKING:
+    from ._accumulate import ChatCompletionAccumulator
+    from ._chat_stream import (
+        AsyncChatCompletionStream,
+        AsyncChatCompletionStreamManager,
+        ChatCompletionStream,
+        ChatCompletionStreamManager,
+    )
+    from ._client import AsyncClient, Client
+    from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+    from ._events import (
+        ChatCompletionStreamEvent,
+        ChunkEvent,
+        ContentDeltaEvent,
+        ContentDoneEvent,
+        ReasoningDeltaEvent,
+        ReasoningDoneEvent,
+        RefusalDeltaEvent,
+        RefusalDoneEvent,
+        ToolCallArgumentsDeltaEvent,
+        ToolCallArgumentsDoneEvent,
+    )
+    from ._exceptions import (
+        APIConnectionError,
+        APIError,
+        APIResponseValidationError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ConfigurationError,
+        HerokuInferenceError,
+        InternalServerError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        RequestTimeoutError,
+        StreamError,
+        UnprocessableEntityError,
+    )
+    from ._streaming import AsyncStream, Stream
+    from ._types import NOT_GIVEN, NotGiven
+    from .types.chat import (
+        ChatCompletion,
+        ChatCompletionChunk,
+        ChatCompletionMessage,
+        Choice,
+        ChoiceDelta,
+        ChunkChoice,
+        Function,
+        FunctionDelta,
+        Reasoning,
+        ReasoningDelta,
+        ToolCall,
+        ToolCallDelta,
+        Usage,
+    )
 
 __all__ = [
     "DEFAULT_MAX_RETRIES",
@@ -128,12 +133,76 @@ __all__ = [
     "__version__",
 ]
 
-# Show ``heroku_inference.X`` in reprs and tracebacks rather than private module paths.
-for _name in __all__:
-    _obj = globals()[_name]
-    if isinstance(_obj, type) and _obj.__module__.startswith("heroku_inference."):
-        try:
-            _obj.__module__ = "heroku_inference"
-        except (AttributeError, TypeError):  # pragma: no cover
-            pass
-del _name, _obj
+_LAZY: dict[str, str] = {
+    "APIConnectionError": "._exceptions",
+    "APIError": "._exceptions",
+    "APIResponseValidationError": "._exceptions",
+    "APIStatusError": "._exceptions",
+    "APITimeoutError": "._exceptions",
+    "AsyncChatCompletionStream": "._chat_stream",
+    "AsyncChatCompletionStreamManager": "._chat_stream",
+    "AsyncClient": "._client",
+    "AsyncStream": "._streaming",
+    "AuthenticationError": "._exceptions",
+    "BadRequestError": "._exceptions",
+    "ChatCompletion": ".types.chat",
+    "ChatCompletionAccumulator": "._accumulate",
+    "ChatCompletionChunk": ".types.chat",
+    "ChatCompletionMessage": ".types.chat",
+    "ChatCompletionStream": "._chat_stream",
+    "ChatCompletionStreamEvent": "._events",
+    "ChatCompletionStreamManager": "._chat_stream",
+    "Choice": ".types.chat",
+    "ChoiceDelta": ".types.chat",
+    "ChunkChoice": ".types.chat",
+    "ChunkEvent": "._events",
+    "Client": "._client",
+    "ConfigurationError": "._exceptions",
+    "ContentDeltaEvent": "._events",
+    "ContentDoneEvent": "._events",
+    "DEFAULT_MAX_RETRIES": "._config",
+    "DEFAULT_TIMEOUT": "._config",
+    "Function": ".types.chat",
+    "FunctionDelta": ".types.chat",
+    "HerokuInferenceError": "._exceptions",
+    "InternalServerError": "._exceptions",
+    "NOT_GIVEN": "._types",
+    "NotFoundError": "._exceptions",
+    "NotGiven": "._types",
+    "PermissionDeniedError": "._exceptions",
+    "RateLimitError": "._exceptions",
+    "Reasoning": ".types.chat",
+    "ReasoningDelta": ".types.chat",
+    "ReasoningDeltaEvent": "._events",
+    "ReasoningDoneEvent": "._events",
+    "RefusalDeltaEvent": "._events",
+    "RefusalDoneEvent": "._events",
+    "RequestTimeoutError": "._exceptions",
+    "Stream": "._streaming",
+    "StreamError": "._exceptions",
+    "ToolCall": ".types.chat",
+    "ToolCallArgumentsDeltaEvent": "._events",
+    "ToolCallArgumentsDoneEvent": "._events",
+    "ToolCallDelta": ".types.chat",
+    "UnprocessableEntityError": "._exceptions",
+    "Usage": ".types.chat",
+}
+"""Public names and the private module that defines each; imported on first use so that
+``import heroku_inference`` stays cheap (the pydantic models build only when needed)."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'heroku_inference' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    if isinstance(value, type) and issubclass(value, BaseException):
+        # Tracebacks show ``heroku_inference.BadRequestError``, not the private module.
+        # (Models keep theirs: pydantic resolves their annotations in their own module.)
+        value.__module__ = "heroku_inference"
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
