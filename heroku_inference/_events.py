@@ -1,0 +1,164 @@
+"""Typed events of a chat-completion stream, as produced by ``ChatCompletionAccumulator.add()``.
+
+Every event is a small frozen dataclass whose ``type`` is a string literal, so checking it
+narrows the union for type checkers::
+
+    for event in accumulator.add(chunk):
+        if event.type == "content.delta":
+            print(event.delta, end="")
+        elif event.type == "tool_calls.function.arguments.done":
+            run(event.name, event.parsed_arguments)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, TypeAlias
+
+import pydantic_core
+
+from .types.chat import ChatCompletionChunk, Reasoning
+
+__all__ = [
+    "ChatCompletionStreamEvent",
+    "ChunkEvent",
+    "ContentDeltaEvent",
+    "ContentDoneEvent",
+    "ReasoningDeltaEvent",
+    "ReasoningDoneEvent",
+    "RefusalDeltaEvent",
+    "RefusalDoneEvent",
+    "ToolCallArgumentsDeltaEvent",
+    "ToolCallArgumentsDoneEvent",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkEvent:
+    """A chunk as it arrived; always the first event of the chunk's batch."""
+
+    type: Literal["chunk"] = field(default="chunk", init=False)
+    chunk: ChatCompletionChunk
+
+
+@dataclass(frozen=True, slots=True)
+class ContentDeltaEvent:
+    """A non-empty fragment of a choice's text."""
+
+    type: Literal["content.delta"] = field(default="content.delta", init=False)
+    choice_index: int
+    delta: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContentDoneEvent:
+    """A choice's whole text, once the choice has finished."""
+
+    type: Literal["content.done"] = field(default="content.done", init=False)
+    choice_index: int
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefusalDeltaEvent:
+    """A non-empty fragment of a choice's refusal."""
+
+    type: Literal["refusal.delta"] = field(default="refusal.delta", init=False)
+    choice_index: int
+    delta: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefusalDoneEvent:
+    """A choice's whole refusal, once the choice has finished."""
+
+    type: Literal["refusal.done"] = field(default="refusal.done", init=False)
+    choice_index: int
+    refusal: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDeltaEvent:
+    """A non-empty fragment of the model's thinking."""
+
+    type: Literal["reasoning.delta"] = field(default="reasoning.delta", init=False)
+    choice_index: int
+    delta: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDoneEvent:
+    """The whole reasoning of a choice (thinking and signature), once the answer has started."""
+
+    type: Literal["reasoning.done"] = field(default="reasoning.done", init=False)
+    choice_index: int
+    reasoning: Reasoning
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallArgumentsDeltaEvent:
+    """A non-empty fragment of a tool call's JSON arguments.
+
+    ``arguments`` (the text so far) and ``partial_arguments()`` (that text parsed as far as it
+    goes) are computed only when asked for, so ignoring them costs nothing.
+    """
+
+    type: Literal["tool_calls.function.arguments.delta"] = field(
+        default="tool_calls.function.arguments.delta", init=False
+    )
+    choice_index: int
+    index: int
+    """The tool call's index within the choice."""
+    name: str | None
+    """The function's name, if it has arrived yet."""
+    arguments_delta: str
+    _fragments: list[str] = field(repr=False, compare=False)
+    _count: int = field(repr=False)
+
+    @property
+    def arguments(self) -> str:
+        """The arguments received up to and including this fragment."""
+        return "".join(self._fragments[: self._count])
+
+    def partial_arguments(self) -> object:
+        """The arguments so far parsed as partial JSON (an unfinished trailing string is left
+        out), or ``None`` when there is nothing parseable yet."""
+        text = self.arguments
+        if not text:
+            return None
+        try:
+            return pydantic_core.from_json(text, allow_partial=True)
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallArgumentsDoneEvent:
+    """A tool call whose arguments are complete.
+
+    ``parsed_arguments`` is the decoded JSON, or ``None`` when ``arguments`` is not valid JSON.
+    """
+
+    type: Literal["tool_calls.function.arguments.done"] = field(
+        default="tool_calls.function.arguments.done", init=False
+    )
+    choice_index: int
+    index: int
+    id: str | None
+    name: str | None
+    arguments: str
+    parsed_arguments: object | None
+
+
+ChatCompletionStreamEvent: TypeAlias = (
+    ChunkEvent
+    | ContentDeltaEvent
+    | ContentDoneEvent
+    | RefusalDeltaEvent
+    | RefusalDoneEvent
+    | ReasoningDeltaEvent
+    | ReasoningDoneEvent
+    | ToolCallArgumentsDeltaEvent
+    | ToolCallArgumentsDoneEvent
+)
+"""Any event of a chat-completion stream; ``event.type`` tells which."""
