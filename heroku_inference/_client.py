@@ -43,7 +43,7 @@ class _BaseClient:
         api_key: str | None,
         base_url: str | httpx.URL | None,
         model: str | None,
-        timeout: float | httpx.Timeout | None | NotGiven,
+        timeout: float | httpx.Timeout | NotGiven | None,
         max_retries: int,
         default_headers: Mapping[str, str] | None,
         http_timeout: httpx.Timeout | None,
@@ -83,9 +83,9 @@ class _BaseClient:
     def with_options(
         self: _C,
         *,
-        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-        model: str | None | NotGiven = NOT_GIVEN,
+        model: str | NotGiven | None = NOT_GIVEN,
         default_headers: Mapping[str, str] | None = None,
     ) -> _C:
         """A copy with other options that shares this client's connection pool.
@@ -146,7 +146,7 @@ class AsyncClient(_BaseClient):
         api_key: str | None = None,
         base_url: str | httpx.URL | None = None,
         model: str | None = None,
-        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -218,7 +218,7 @@ class Client(_BaseClient):
         api_key: str | None = None,
         base_url: str | httpx.URL | None = None,
         model: str | None = None,
-        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,

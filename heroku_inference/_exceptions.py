@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import ssl
 from typing import Any
 
@@ -203,7 +204,7 @@ def parse_error_body(text: str) -> tuple[object, str | None, str | None, str | i
         return None, None, None, None
     try:
         body: object = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         return text, _message_of_text(text), None, None
     if not isinstance(body, dict):
         return body, _short(text), None, None
@@ -266,7 +267,11 @@ def describe_transport_error(exc: BaseException) -> str:
         return f"Request timed out{' while ' + phase if phase else ''}"
     chain = _cause_chain(exc)
     reason = next((str(e) for e in reversed(chain) if str(e)), type(exc).__name__)
+    if isinstance(exc, httpx.LocalProtocolError | httpx.UnsupportedProtocol):
+        return f"The request could not be sent: {reason}"
     for error in chain:
+        if isinstance(error, socket.gaierror):
+            return f"DNS lookup failed: {reason}"
         if isinstance(error, ssl.SSLError | ssl.CertificateError):
             return f"TLS handshake failed: {reason}"
         if isinstance(error, ConnectionRefusedError):
@@ -295,11 +300,21 @@ def describe_transport_error(exc: BaseException) -> str:
 
 
 def _cause_chain(exc: BaseException) -> list[BaseException]:
+    """``exc``, its causes, and the members of exception groups among them (trio reports a
+    refused connection as a group of per-address failures), outermost first."""
     chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in chain and len(chain) < 10:
+    pending: list[BaseException] = [exc]
+    while pending and len(chain) < 16:
+        current = pending.pop(0)
+        if any(current is seen for seen in chain):
+            continue
         chain.append(current)
-        current = current.__cause__ or current.__context__
+        cause = current.__cause__ or current.__context__
+        if cause is not None:
+            pending.append(cause)
+        members = getattr(current, "exceptions", None)
+        if isinstance(members, tuple):
+            pending.extend(m for m in members if isinstance(m, BaseException))
     return chain
 
 
@@ -320,7 +335,7 @@ def _message_of_text(text: str) -> str:
 def _json_object(text: str) -> dict[str, Any] | None:
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
 

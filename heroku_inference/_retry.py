@@ -41,7 +41,13 @@ def _head(response: httpx.Response) -> str:
 
 
 def should_retry_error(error: Exception) -> bool:
-    """Connection failures and timeouts are retried; other transport errors are too."""
+    """Connection failures, timeouts and other network errors are retried.
+
+    A request that could not be sent as built (an illegal header value, an unsupported URL
+    scheme) fails the same way every time, so it is not.
+    """
+    if isinstance(error, httpx.LocalProtocolError | httpx.UnsupportedProtocol):
+        return False
     return isinstance(error, httpx.TransportError)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import anyio
 import httpx
@@ -61,7 +61,7 @@ class Read:
     response: httpx.Response
 
 
-Command = Union[Send, Sleep, Read]
+Command = Send | Sleep | Read
 Flow = Generator[Command, Any, Outcome]
 BuildRequest = Callable[..., httpx.Request]
 
@@ -69,15 +69,19 @@ BuildRequest = Callable[..., httpx.Request]
 def request_flow(settings: Settings, call: Call, build_request: BuildRequest) -> Flow:
     """The policy of one call: attempt, retry with backoff, raise typed errors."""
     url = f"{settings.base_url}{call.path}"
-    headers = {
-        "User-Agent": USER_AGENT,
-        "Accept": "text/event-stream" if call.stream else "application/json",
-        **settings.default_headers,
-        **(call.headers or {}),
-        **settings.auth_headers(),
-    }
+    # Merged case-insensitively, so that a caller's "user-agent" replaces ours instead of
+    # going out as a second header; the key is set last and always wins.
+    headers = httpx.Headers(
+        {
+            "User-Agent": USER_AGENT,
+            "Accept": "text/event-stream" if call.stream else "application/json",
+        }
+    )
     if call.body is not None:
-        headers.setdefault("Content-Type", "application/json")
+        headers["Content-Type"] = "application/json"
+    headers.update(settings.default_headers)
+    headers.update(call.headers or {})
+    headers.update(settings.auth_headers())
     retries_taken = 0
     while True:
         request = build_request(
@@ -125,11 +129,20 @@ def request_flow(settings: Settings, call: Call, build_request: BuildRequest) ->
             yield Sleep(delay)
             retries_taken += 1
             continue
-        raise _with_retries(make_status_error(response), retries_taken)
+        error = _without_key(make_status_error(response), settings.api_key)
+        raise _with_retries(error, retries_taken)
 
 
 def _with_retries(error: APIError, retries_taken: int) -> APIError:
     error.retries_taken = retries_taken
+    return error
+
+
+def _without_key(error: APIError, key: str) -> APIError:
+    """Blank out the key should the server echo it in an error message."""
+    if key and key in error.message:
+        error.message = error.message.replace(key, "<redacted>")
+        error.args = (error.message,)
     return error
 
 

@@ -10,7 +10,12 @@ import pydantic
 import pydantic_core
 
 from .._config import Settings, as_timeout
-from .._exceptions import APIResponseValidationError, ConfigurationError, request_id_of
+from .._exceptions import (
+    APIResponseValidationError,
+    ConfigurationError,
+    parse_error_body,
+    request_id_of,
+)
 from .._models import BaseModel
 from .._transport import Call, Outcome
 from ..types.chat import ChatCompletion, ChatCompletionMessage
@@ -124,6 +129,17 @@ def parse_chat_completion(outcome: Outcome) -> ChatCompletion:
         completion = ChatCompletion.model_validate_json(response.content)
     except (pydantic.ValidationError, ValueError) as exc:
         raise _invalid_body(response, exc, outcome.retries_taken) from exc
+    if "choices" not in completion.model_fields_set and "error" in (completion.model_extra or {}):
+        # An error object sent with a 2xx status: not a completion with no choices.
+        body, detail, _, _ = parse_error_body(response.text)
+        error = APIResponseValidationError(
+            f"The server answered {response.status_code} with an error instead of a chat "
+            f"completion: {detail}",
+            request=response.request,
+            body=body,
+        )
+        error.retries_taken = outcome.retries_taken
+        raise error
     completion._request_id = request_id_of(response)
     completion._retries_taken = outcome.retries_taken
     return completion
