@@ -60,7 +60,8 @@ class Settings:
 
 
 def normalize_base_url(url: str) -> httpx.URL:
-    """``https://host``, ``https://host/``, ``https://host/v1`` and ``.../v1/`` all mean the same.
+    """``https://host``, ``https://host/``, ``https://host/v1``, ``.../v1/`` (and a whole endpoint
+    URL such as ``.../v1/chat/completions``) all mean the same.
 
     The result has no trailing slash and no ``/v1``; endpoints append ``/v1/...``.
     """
@@ -77,6 +78,8 @@ def normalize_base_url(url: str) -> httpx.URL:
     path = parsed.path.rstrip("/")
     if path.endswith("/v1"):
         path = path[: -len("/v1")]
+    elif "/v1/" in path:  # a whole endpoint URL, e.g. .../v1/chat/completions
+        path = path[: path.rindex("/v1/")]
     return parsed.copy_with(path=path or "", query=None, fragment=None)
 
 

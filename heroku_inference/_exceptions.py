@@ -265,6 +265,8 @@ def describe_transport_error(exc: BaseException) -> str:
             httpx.PoolTimeout: "waiting for a free connection from the pool",
         }.get(type(exc), "")
         return f"Request timed out{' while ' + phase if phase else ''}"
+    if isinstance(exc, httpx.DecodingError):
+        return f"Could not decode the response body: {exc}"
     chain = _cause_chain(exc)
     reason = next((str(e) for e in reversed(chain) if str(e)), type(exc).__name__)
     if isinstance(exc, httpx.LocalProtocolError | httpx.UnsupportedProtocol):

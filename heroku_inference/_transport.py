@@ -96,7 +96,7 @@ def request_flow(settings: Settings, call: Call, build_request: BuildRequest) ->
                 _log_response(call, response, retries_taken)
                 return Outcome(response, retries_taken)
             yield Read(response)
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:
             if retries_taken < call.max_retries and should_retry_error(exc):
                 delay = retry_delay(retries_taken, None)
                 logger.info(
@@ -176,7 +176,7 @@ class _Steps:
             outcome: Outcome = stop.value
             return outcome
 
-    def throw(self, error: httpx.TransportError) -> Command | Outcome:
+    def throw(self, error: httpx.RequestError) -> Command | Outcome:
         try:
             return self._flow.throw(error)
         except StopIteration as stop:
@@ -209,7 +209,7 @@ class AsyncDriver:
                     else:
                         result = None
                         await _aread_or_close(command.response)
-                except httpx.TransportError as exc:
+                except httpx.RequestError as exc:
                     command = steps.throw(exc)
                 else:
                     command = steps.send(result)
@@ -240,7 +240,7 @@ class SyncDriver:
                     else:
                         result = None
                         _read_or_close(command.response)
-                except httpx.TransportError as exc:
+                except httpx.RequestError as exc:
                     command = steps.throw(exc)
                 else:
                     command = steps.send(result)

@@ -126,6 +126,8 @@ async def test_every_form_of_inference_url_reaches_the_endpoint(
         ("https://h.test/v1//", "https://h.test"),
         ("https://h.test/base/v1", "https://h.test/base"),
         ("https://h.test/v1?x=1#top", "https://h.test"),
+        ("https://h.test/v1/chat/completions", "https://h.test"),
+        ("https://h.test/base/v1/chat/completions/", "https://h.test/base"),
     ],
 )
 def test_normalize_base_url(url: str, normalized: str) -> None:

@@ -433,6 +433,26 @@ async def test_timeouts_are_api_timeout_errors(
     assert raised.value.__cause__ is cause
 
 
+# httpx leaves its own body generators unclosed when decoding fails; trio reports that.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@both
+async def test_an_undecodable_body_is_an_sdk_error_not_a_raw_httpx_one(api: Flavor) -> None:
+    broken = httpx.Response(
+        502,
+        headers={"content-encoding": "gzip"},
+        stream=httpx.ByteStream(b"this is not gzip at all"),
+    )
+    handler, seen = replies(broken)
+    client = api.client(handler, max_retries=2)
+
+    with pytest.raises(APIConnectionError) as raised:
+        await api.create(client)
+
+    assert "Could not decode the response body" in str(raised.value)
+    assert isinstance(raised.value.__cause__, httpx.DecodingError)
+    assert len(seen) == 1  # the same bytes would fail again: not retried
+
+
 def chained(outer: BaseException, *causes: BaseException) -> BaseException:
     current = outer
     for cause in causes:
