@@ -1,15 +1,23 @@
 """``client.chat.completions.stream()``: typed events, text deltas and the final completion.
 
 The manager sends nothing until it is entered; leaving the block closes the response.
+
+The helper streams are plain iterator objects rather than generators: a generator left
+suspended when the caller breaks out would be finalised by the garbage collector later
+(trio warns about each one), while these hold nothing that needs closing but the raw stream.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
+
+import httpx
 
 from ._accumulate import ChatCompletionAccumulator
 from ._events import ChatCompletionStreamEvent
+from ._exceptions import APIError
 from ._streaming import AsyncStream, Stream
 from .types.chat import ChatCompletion, ChatCompletionChunk
 
@@ -22,24 +30,48 @@ __all__ = [
 
 
 class _Snapshot:
-    """What both helper streams share: the accumulator and the completion built so far."""
+    """What both helper streams share: the accumulator, the events not yet handed out, and
+    what happens when the raw stream stops."""
 
-    _accumulator: ChatCompletionAccumulator
     _raw: AsyncStream[ChatCompletionChunk] | Stream[ChatCompletionChunk]
 
+    def _start(self) -> None:
+        self._accumulator = ChatCompletionAccumulator()
+        self._pending: deque[ChatCompletionStreamEvent] = deque()
+        self._ended = False
+        self._error: APIError | None = None
+
     @property
-    def current_completion(self) -> ChatCompletion:
-        """The completion as far as the stream has gone (a new object each time)."""
-        return self._tagged(self._accumulator.completion())
+    def response(self) -> httpx.Response:
+        return self._raw.response
 
     @property
     def request_id(self) -> str | None:
         return self._raw.request_id
 
-    def _tagged(self, completion: ChatCompletion) -> ChatCompletion:
+    @property
+    def current_completion(self) -> ChatCompletion:
+        """The completion as far as the stream has gone (a new object each time)."""
+        completion = self._accumulator.completion()
         completion._request_id = self._raw.request_id
         completion._retries_taken = self._raw.retries_taken
         return completion
+
+    def _failed(self, error: APIError) -> None:
+        self._error = error
+
+    def _stopped(self) -> None:
+        """The raw stream has no more chunks: queue the final ``.done`` events once if it
+        reached its terminator; otherwise raise, so an unfinished stream never looks done."""
+        if self._ended:
+            return
+        if self._error is not None:
+            raise self._error
+        unfinished = self._raw._unfinished()
+        if unfinished is not None:
+            raise unfinished
+        self._ended = True
+        self._pending.extend(self._accumulator.finish())
 
 
 class AsyncChatCompletionStream(_Snapshot):
@@ -55,31 +87,55 @@ class AsyncChatCompletionStream(_Snapshot):
 
     def __init__(self, raw: AsyncStream[ChatCompletionChunk]) -> None:
         self._raw: AsyncStream[ChatCompletionChunk] = raw
-        self._accumulator = ChatCompletionAccumulator()
-        self._events = self._iterate()
-
-    @property
-    def response(self) -> object:
-        return self._raw.response
+        self._start()
 
     def __aiter__(self) -> AsyncIterator[ChatCompletionStreamEvent]:
-        return self._events
+        return self
 
     async def __anext__(self) -> ChatCompletionStreamEvent:
-        return await self._events.__anext__()
+        pending = self._pending
+        while not pending:
+            if self._ended:
+                raise StopAsyncIteration
+            try:
+                chunk = await self._raw.__anext__()
+            except StopAsyncIteration:
+                self._stopped()
+            except APIError as error:
+                self._failed(error)
+                raise
+            else:
+                pending.extend(self._accumulator.add(chunk))
+        return pending.popleft()
 
     @property
     def text_stream(self) -> AsyncIterator[str]:
         """The content text deltas only, as they arrive."""
-        return self._text()
+        return _AsyncTextStream(self)
 
     async def until_done(self) -> None:
         """Read the stream to its end."""
-        async for _ in self._events:
-            pass
+        self._pending.clear()
+        add = self._accumulator.add
+        raw = self._raw
+        while not self._ended:
+            try:
+                chunk = await raw.__anext__()
+            except StopAsyncIteration:
+                self._stopped()
+            except APIError as error:
+                self._failed(error)
+                raise
+            else:
+                add(chunk)
+        self._pending.clear()
 
     async def get_final_completion(self) -> ChatCompletion:
-        """Read the stream to its end and return the reassembled completion."""
+        """Read the stream to its end and return the reassembled completion.
+
+        Raises the stream's error (``StreamError``, ``APIConnectionError``) if it failed, or
+        a ``StreamError`` if it was closed before the server finished it.
+        """
         await self.until_done()
         return self.current_completion
 
@@ -87,18 +143,21 @@ class AsyncChatCompletionStream(_Snapshot):
         """Close the response now. Safe to call more than once."""
         await self._raw.aclose()
 
-    async def _iterate(self) -> AsyncGenerator[ChatCompletionStreamEvent, None]:
-        add = self._accumulator.add
-        async for chunk in self._raw:
-            for event in add(chunk):
-                yield event
-        for event in self._accumulator.finish():
-            yield event
 
-    async def _text(self) -> AsyncGenerator[str, None]:
-        async for event in self._events:
+class _AsyncTextStream:
+    __slots__ = ("_events",)
+
+    def __init__(self, events: AsyncChatCompletionStream) -> None:
+        self._events = events
+
+    def __aiter__(self) -> _AsyncTextStream:
+        return self
+
+    async def __anext__(self) -> str:
+        while True:
+            event = await self._events.__anext__()
             if event.type == "content.delta":
-                yield event.delta
+                return event.delta
 
 
 class AsyncChatCompletionStreamManager:
@@ -135,31 +194,55 @@ class ChatCompletionStream(_Snapshot):
 
     def __init__(self, raw: Stream[ChatCompletionChunk]) -> None:
         self._raw: Stream[ChatCompletionChunk] = raw
-        self._accumulator = ChatCompletionAccumulator()
-        self._events = self._iterate()
-
-    @property
-    def response(self) -> object:
-        return self._raw.response
+        self._start()
 
     def __iter__(self) -> Iterator[ChatCompletionStreamEvent]:
-        return self._events
+        return self
 
     def __next__(self) -> ChatCompletionStreamEvent:
-        return self._events.__next__()
+        pending = self._pending
+        while not pending:
+            if self._ended:
+                raise StopIteration
+            try:
+                chunk = self._raw.__next__()
+            except StopIteration:
+                self._stopped()
+            except APIError as error:
+                self._failed(error)
+                raise
+            else:
+                pending.extend(self._accumulator.add(chunk))
+        return pending.popleft()
 
     @property
     def text_stream(self) -> Iterator[str]:
         """The content text deltas only, as they arrive."""
-        return self._text()
+        return _TextStream(self)
 
     def until_done(self) -> None:
         """Read the stream to its end."""
-        for _ in self._events:
-            pass
+        self._pending.clear()
+        add = self._accumulator.add
+        raw = self._raw
+        while not self._ended:
+            try:
+                chunk = raw.__next__()
+            except StopIteration:
+                self._stopped()
+            except APIError as error:
+                self._failed(error)
+                raise
+            else:
+                add(chunk)
+        self._pending.clear()
 
     def get_final_completion(self) -> ChatCompletion:
-        """Read the stream to its end and return the reassembled completion."""
+        """Read the stream to its end and return the reassembled completion.
+
+        Raises the stream's error (``StreamError``, ``APIConnectionError``) if it failed, or
+        a ``StreamError`` if it was closed before the server finished it.
+        """
         self.until_done()
         return self.current_completion
 
@@ -167,16 +250,21 @@ class ChatCompletionStream(_Snapshot):
         """Close the response now. Safe to call more than once."""
         self._raw.close()
 
-    def _iterate(self) -> Generator[ChatCompletionStreamEvent, None, None]:
-        add = self._accumulator.add
-        for chunk in self._raw:
-            yield from add(chunk)
-        yield from self._accumulator.finish()
 
-    def _text(self) -> Generator[str, None, None]:
-        for event in self._events:
+class _TextStream:
+    __slots__ = ("_events",)
+
+    def __init__(self, events: ChatCompletionStream) -> None:
+        self._events = events
+
+    def __iter__(self) -> _TextStream:
+        return self
+
+    def __next__(self) -> str:
+        while True:
+            event = self._events.__next__()
             if event.type == "content.delta":
-                yield event.delta
+                return event.delta
 
 
 class ChatCompletionStreamManager:

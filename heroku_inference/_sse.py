@@ -51,7 +51,7 @@ class ChunkDecoder:
         except pydantic.ValidationError as exc:
             raise self._malformed(data, exc) from None
         extra = chunk.__pydantic_extra__
-        if extra and "error" in extra:
+        if extra and extra.get("error"):
             raise self._server_error(data)
         self.events += 1
         return chunk
@@ -62,6 +62,15 @@ class ChunkDecoder:
             "The stream ended before the server finished it: no [DONE] terminator after "
             f"{self.events} chunk(s). The completion is incomplete; the connection was "
             "probably cut by a proxy or the server.",
+            request=self.request,
+        )
+
+    def closed_early(self) -> StreamError:
+        """The error for reading on (or asking for the result) after the stream was closed
+        before its terminator, by the caller or by an earlier error or cancellation."""
+        return StreamError(
+            f"The stream was closed before it finished, after {self.events} chunk(s); "
+            "the completion is incomplete.",
             request=self.request,
         )
 
@@ -79,10 +88,12 @@ class ChunkDecoder:
 
     def _malformed(self, data: str, exc: pydantic.ValidationError) -> StreamError:
         try:
-            json.loads(data)
+            value = json.loads(data)
         except ValueError:
             what = "is not valid JSON"
         else:
+            if isinstance(value, dict) and value.get("error"):
+                return self._server_error(data)
             what = f"is not a chat completion chunk ({exc.error_count()} validation error(s))"
         shown = data if len(data) <= 200 else data[:199] + "…"
         return StreamError(

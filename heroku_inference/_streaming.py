@@ -3,6 +3,9 @@
 The response is closed at the end, on ``break`` inside ``with``/``async with``, on errors and on
 cancellation. A stream that reached its terminator reads the rest of the body first, so the
 connection goes back to the pool instead of being dropped.
+
+The chunk generators hold the response and the decoder, never the stream object, so a sync
+``Stream`` dropped without ``with`` is closed by ``__del__`` as soon as it is unreferenced.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Generic, TypeVar, cast
 
 import anyio
 import httpx
-from httpx_sse import EventSource, SSEError
+from httpx_sse import EventSource, ServerSentEvent, SSEError
 
 from ._exceptions import APIError, StreamError, connection_error, request_id_of
 from ._sse import ChunkDecoder
@@ -27,35 +30,92 @@ T = TypeVar("T")
 _DRAIN_EVENTS = 64
 """Events read after the terminator, at most, to reach the end of the body."""
 _DRAIN_SECONDS = 2.0
+_SETTLE_EVENTS = 1024
+_SETTLE_SECONDS = 0.25
 
 
 class _StreamBase:
-    __slots__ = ("_closed", "_decoder", "response", "retries_taken")
+    __slots__ = ("_decoder", "response", "retries_taken")
 
     def __init__(self, outcome: Outcome) -> None:
         self.response: httpx.Response = outcome.response
         self.retries_taken: int = outcome.retries_taken
         self._decoder = ChunkDecoder(outcome.response.request)
-        self._closed = False
 
     @property
     def request_id(self) -> str | None:
         return request_id_of(self.response)
 
-    def _map_error(self, exc: Exception) -> APIError:
-        request = self.response.request
-        if isinstance(exc, SSEError):
-            kind = self.response.headers.get("content-type", "none")
-            return StreamError(
-                f"Expected a text/event-stream response, got content type {kind!r}",
-                request=request,
-            )
-        error = connection_error(exc, request)
-        error.message = f"{error.message}; the stream was interrupted after " + (
-            f"{self._decoder.events} chunk(s)"
+    def _unfinished(self) -> StreamError | None:
+        """``None`` once the server's terminator arrived, else the error for reading on."""
+        return None if self._decoder.done else self._decoder.closed_early()
+
+
+def _map_error(exc: Exception, response: httpx.Response, decoder: ChunkDecoder) -> APIError:
+    request = response.request
+    if isinstance(exc, SSEError):
+        kind = response.headers.get("content-type", "none")
+        return StreamError(
+            f"Expected a text/event-stream response, got content type {kind!r}: "
+            "the server did not stream this response",
+            request=request,
         )
-        error.args = (error.message,)
-        return error
+    error = connection_error(exc, request)
+    error.message = f"{error.message}; the stream was interrupted after {decoder.events} chunk(s)"
+    error.args = (error.message,)
+    return error
+
+
+async def _aiter_chunks(
+    response: httpx.Response, decoder: ChunkDecoder
+) -> AsyncGenerator[ChatCompletionChunk, None]:
+    events = EventSource(response).aiter_sse()
+    try:
+        async for sse in events:
+            chunk = decoder.decode(sse)
+            if chunk is not None:
+                yield chunk
+            elif decoder.done:
+                break
+        if not decoder.done:
+            raise decoder.truncated()
+        await _adrain(events)
+    except (httpx.RequestError, SSEError) as exc:
+        raise _map_error(exc, response, decoder) from exc
+    finally:
+        with anyio.CancelScope(shield=True):
+            await response.aclose()
+            await _asettle(events)
+
+
+async def _adrain(events: AsyncGenerator[ServerSentEvent, None]) -> None:
+    # After the terminator: read to the end of the body (bounded), so the connection is
+    # reusable. A failure here loses nothing; the connection is then just not reused.
+    with anyio.move_on_after(_DRAIN_SECONDS):
+        try:
+            drained = 0
+            async for _ in events:
+                drained += 1
+                if drained >= _DRAIN_EVENTS:
+                    break
+        except (httpx.HTTPError, SSEError):
+            pass
+
+
+async def _asettle(events: AsyncGenerator[ServerSentEvent, None]) -> None:
+    # httpx reads bodies through a chain of async generators (httpx-sse's, httpx's, httpcore's)
+    # and closing the outer one abandons the inner ones half-way, which trio reports as a
+    # ResourceWarning for each (encode/httpx#3686). Once the response is closed, resuming the
+    # chain fails at once (or ends the body), which runs every generator to its end.
+    with anyio.move_on_after(_SETTLE_SECONDS):
+        try:
+            for _ in range(_SETTLE_EVENTS):
+                await events.__anext__()
+        except StopAsyncIteration:
+            return
+        except Exception:
+            pass
+    await events.aclose()
 
 
 class AsyncStream(_StreamBase, Generic[T]):
@@ -73,13 +133,13 @@ class AsyncStream(_StreamBase, Generic[T]):
 
     def __init__(self, outcome: Outcome) -> None:
         super().__init__(outcome)
-        self._iterator = self._iterate()
+        self._iterator = _aiter_chunks(self.response, self._decoder)
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self
 
     async def __anext__(self) -> T:
-        return await self._iterator.__anext__()
+        return cast(T, await self._iterator.__anext__())
 
     async def __aenter__(self) -> AsyncStream[T]:
         return self
@@ -94,39 +154,42 @@ class AsyncStream(_StreamBase, Generic[T]):
 
     async def aclose(self) -> None:
         """Close the response now. Safe to call more than once."""
-        if self._closed:
-            return
-        self._closed = True
         with anyio.CancelScope(shield=True):
             if not getattr(self._iterator, "ag_running", False):
                 await self._iterator.aclose()
             await self.response.aclose()
 
-    async def _iterate(self) -> AsyncGenerator[T, None]:
-        decoder = self._decoder
-        events = EventSource(self.response).aiter_sse()
-        try:
-            async for sse in events:
-                chunk = decoder.decode(sse)
-                if chunk is not None:
-                    yield cast(T, chunk)
-                elif decoder.done:
-                    break
-            if not decoder.done:
-                raise decoder.truncated()
-            with anyio.move_on_after(_DRAIN_SECONDS):
-                drained = 0
-                async for _ in events:
-                    drained += 1
-                    if drained >= _DRAIN_EVENTS:
-                        break
-        except (httpx.RequestError, SSEError) as exc:
-            raise self._map_error(exc) from exc
-        finally:
-            self._closed = True
-            with anyio.CancelScope(shield=True):
-                await events.aclose()
-                await self.response.aclose()
+
+def _iter_chunks(
+    response: httpx.Response, decoder: ChunkDecoder
+) -> Generator[ChatCompletionChunk, None, None]:
+    events = EventSource(response).iter_sse()
+    try:
+        for sse in events:
+            chunk = decoder.decode(sse)
+            if chunk is not None:
+                yield chunk
+            elif decoder.done:
+                break
+        if not decoder.done:
+            raise decoder.truncated()
+        _drain(events)
+    except (httpx.RequestError, SSEError) as exc:
+        raise _map_error(exc, response, decoder) from exc
+    finally:
+        response.close()
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
+
+
+def _drain(events: Iterator[ServerSentEvent]) -> None:
+    try:
+        for drained, _ in enumerate(events, 1):
+            if drained >= _DRAIN_EVENTS:
+                break
+    except (httpx.HTTPError, SSEError):
+        pass
 
 
 class Stream(_StreamBase, Generic[T]):
@@ -143,13 +206,13 @@ class Stream(_StreamBase, Generic[T]):
 
     def __init__(self, outcome: Outcome) -> None:
         super().__init__(outcome)
-        self._iterator = self._iterate()
+        self._iterator = _iter_chunks(self.response, self._decoder)
 
     def __iter__(self) -> Iterator[T]:
         return self
 
     def __next__(self) -> T:
-        return self._iterator.__next__()
+        return cast(T, self._iterator.__next__())
 
     def __enter__(self) -> Stream[T]:
         return self
@@ -164,40 +227,15 @@ class Stream(_StreamBase, Generic[T]):
 
     def close(self) -> None:
         """Close the response now. Safe to call more than once."""
-        if self._closed:
-            return
-        self._closed = True
-        self._iterator.close()
+        if not getattr(self._iterator, "gi_running", False):
+            self._iterator.close()
         self.response.close()
 
     def __del__(self) -> None:
         # A sync stream dropped mid-iteration (``break`` without ``with``) closes at once.
-        if not getattr(self, "_closed", True):
+        response: httpx.Response | None = getattr(self, "response", None)
+        if response is not None and not response.is_closed and hasattr(self, "_iterator"):
             self.close()
-
-    def _iterate(self) -> Generator[T, None, None]:
-        decoder = self._decoder
-        events = EventSource(self.response).iter_sse()
-        try:
-            for sse in events:
-                chunk = decoder.decode(sse)
-                if chunk is not None:
-                    yield cast(T, chunk)
-                elif decoder.done:
-                    break
-            if not decoder.done:
-                raise decoder.truncated()
-            for drained, _ in enumerate(events, 1):
-                if drained >= _DRAIN_EVENTS:
-                    break
-        except (httpx.RequestError, SSEError) as exc:
-            raise self._map_error(exc) from exc
-        finally:
-            self._closed = True
-            close = getattr(events, "close", None)
-            if close is not None:
-                close()
-            self.response.close()
 
 
 # The raw streams of chat completions.
