@@ -23,7 +23,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    session.install("-e", ".[lint]")
+    session.install("-e", ".[lint,emulator]")
     session.run("mypy", "heroku_inference")
 
 

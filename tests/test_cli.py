@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import pytest
-from heroku_inference.testing import Emulator
 
 from heroku_inference import _cli
+from heroku_inference.testing import Emulator
 
 
 @pytest.fixture

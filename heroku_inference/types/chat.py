@@ -7,7 +7,7 @@ out or adds one never breaks parsing.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Union
+from typing import Any, Literal, TypeAlias
 
 import pydantic
 
@@ -32,7 +32,7 @@ __all__ = [
     "Usage",
 ]
 
-FinishReason = Union[Literal["stop", "length", "tool_calls", "content_filter"], str]
+FinishReason: TypeAlias = Literal["stop", "length", "tool_calls", "content_filter"] | str
 """Why the model stopped. The known values are listed; any other string is kept as it is."""
 
 

@@ -6,7 +6,7 @@ Only the keys a caller sets are sent. A field this SDK does not know goes in ``e
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Literal, Union
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import httpx
 from typing_extensions import NotRequired, Required, TypedDict
@@ -50,7 +50,7 @@ class ImagePartParam(TypedDict):
     image_url: _ImageURL
 
 
-ContentPartParam = Union[TextPartParam, ImagePartParam]
+ContentPartParam: TypeAlias = TextPartParam | ImagePartParam
 
 
 class SystemMessageParam(TypedDict):
@@ -98,13 +98,13 @@ class ToolMessageParam(TypedDict):
     tool_call_id: str
 
 
-ChatCompletionMessageParam = Union[
-    SystemMessageParam,
-    DeveloperMessageParam,
-    UserMessageParam,
-    AssistantMessageParam,
-    ToolMessageParam,
-]
+ChatCompletionMessageParam: TypeAlias = (
+    SystemMessageParam
+    | DeveloperMessageParam
+    | UserMessageParam
+    | AssistantMessageParam
+    | ToolMessageParam
+)
 
 
 class FunctionDefinitionParam(TypedDict):
@@ -129,7 +129,7 @@ class NamedToolChoiceParam(TypedDict):
     function: _NamedFunction
 
 
-ToolChoiceParam = Union[Literal["none", "auto", "required"], NamedToolChoiceParam]
+ToolChoiceParam: TypeAlias = Literal["none", "auto", "required"] | NamedToolChoiceParam
 
 
 class ExtendedThinkingParam(TypedDict, total=False):
@@ -177,8 +177,8 @@ class ChatCompletionCreateParams(RequestOptions, total=False):
     """When true, Heroku drops parameters it does not support instead of answering 400."""
     stream_options: _StreamOptionsParam
     user: str
+    # Accepted by Heroku but ignored; without allow_ignored_params=True Heroku answers 400.
     metadata: Mapping[str, str]
-    # Accepted by Heroku, ignored by its models (send with allow_ignored_params=True).
     n: int
     seed: int
     presence_penalty: float

@@ -1,0 +1,39 @@
+"""A local Heroku Inference emulator and pytest fixtures: develop and test with no network.
+
+```python
+from heroku_inference.testing import Emulator
+
+emu = Emulator()
+emu.reply(text="Hi!")
+with emu.client() as client:
+    print(client.chat.completions.create(messages=[{"role": "user", "content": "Hello"}]))
+```
+
+- ``Emulator``: scripting (``reply``, ``error``, ``fault``), ``requests``, in-process clients.
+- ``EmulatorTransport``: the emulator as an httpx transport (sync and async).
+- ``create_app(emu)``: the emulator as an ASGI app; ``heroku-inference emulator`` serves it.
+- pytest fixtures ``heroku_emulator``, ``heroku_client``, ``heroku_async_client``
+  (``heroku_inference.testing.pytest_plugin``).
+"""
+
+from __future__ import annotations
+
+from ._asgi import create_app
+from ._emulator import DEFAULT_API_KEY, DEFAULT_BASE_URL, DEFAULT_MODEL, Emulator
+from ._errors import FORMS as ERROR_FORMS
+from ._plan import RecordedRequest
+from ._transport import EmulatorTransport
+from ._validation import IGNORED_PARAMS, SUPPORTED_PARAMS
+
+__all__ = [
+    "DEFAULT_API_KEY",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MODEL",
+    "ERROR_FORMS",
+    "IGNORED_PARAMS",
+    "SUPPORTED_PARAMS",
+    "Emulator",
+    "EmulatorTransport",
+    "RecordedRequest",
+    "create_app",
+]

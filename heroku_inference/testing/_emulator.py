@@ -1,0 +1,233 @@
+"""``Emulator``: a local Heroku Inference service to script, and clients wired to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, get_args
+
+import httpx
+
+from ._engine import Engine
+from ._errors import error_reply
+from ._plan import Plan, RecordedRequest
+from ._render import Framing
+from ._script import (
+    FaultKind,
+    Item,
+    Script,
+    ScriptedError,
+    ScriptedFault,
+    ScriptedReply,
+    check_fault,
+    tool_call_specs,
+)
+
+if TYPE_CHECKING:
+    from .._client import AsyncClient, Client
+    from ._transport import EmulatorTransport
+
+__all__ = ["DEFAULT_API_KEY", "DEFAULT_BASE_URL", "DEFAULT_MODEL", "Emulator"]
+
+DEFAULT_MODEL = "claude-4-5-sonnet"
+DEFAULT_API_KEY = "inf-emulator-key"
+DEFAULT_BASE_URL = "http://heroku-inference.emulator"
+"""The base URL of in-process clients; nothing resolves it, the transport answers."""
+
+_DEFAULT_AFTER = {"disconnect": 1, "malformed": 1, "inband_error": 1, "slow": 0}
+
+
+class Emulator:
+    """A local stand-in for Heroku Managed Inference: no network, no tokens.
+
+    Requests get Heroku's validation and error shapes; answers are scripted in order, and an
+    unscripted request gets a deterministic default reply that echoes the last user message.
+
+    ```python
+    from heroku_inference.testing import Emulator
+
+    emu = Emulator()                       # framing="openai" for ``data: ...`` streams
+    emu.reply(text="Hi!", tool_calls=[{"name": "get_weather", "arguments": {"city": "Paris"}}])
+    emu.error(429, retry_after=1)          # then a rate limit...
+    emu.fault("disconnect", after=2)       # ...then a stream cut after two events
+
+    with emu.client() as client:           # or: async with emu.async_client() as client
+        completion = client.chat.completions.create(messages=[{"role": "user", "content": "Hi"}])
+    assert emu.requests[-1].body["messages"][0]["content"] == "Hi"
+    ```
+
+    ``api_key``: when set, only this key is accepted (any non-empty Bearer token otherwise).
+    ``model``: the model of the clients made here, and listed by ``/available-models``.
+    Serve it to other processes with ``create_app(emu)`` (ASGI) or ``heroku-inference emulator``.
+    """
+
+    def __init__(
+        self,
+        framing: Framing = "heroku",
+        *,
+        api_key: str | None = None,
+        model: str = DEFAULT_MODEL,
+    ) -> None:
+        if framing not in get_args(Framing):
+            raise ValueError(f"framing must be 'heroku' or 'openai', got {framing!r}")
+        self._script = Script()
+        self._engine = Engine(framing=framing, api_key=api_key, model=model, script=self._script)
+
+    @property
+    def framing(self) -> Framing:
+        return self._engine.framing
+
+    @property
+    def api_key(self) -> str | None:
+        return self._engine.api_key
+
+    @property
+    def model(self) -> str:
+        return self._engine.model
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received, in order (chat, model listing, rejected ones too)."""
+        return self._engine.requests
+
+    @property
+    def pending(self) -> list[Item]:
+        """The scripted items not yet taken by a request."""
+        return self._script.pending()
+
+    def reply(
+        self,
+        text: str | None = None,
+        *,
+        reasoning: str | None = None,
+        tool_calls: Iterable[Mapping[str, Any]] | None = None,
+        usage: Mapping[str, Any] | None = None,
+        finish_reason: str | None = None,
+        times: int = 1,
+    ) -> None:
+        """Queue the model's answer to the next valid chat request.
+
+        ``tool_calls``: ``[{"name": ..., "arguments": dict or JSON string, "id"?: ...}]``;
+        ``usage`` defaults to estimated counts; ``finish_reason`` to ``"tool_calls"`` when
+        there are tool calls, else ``"stop"``. ``times`` queues it that many times.
+        """
+        scripted = ScriptedReply(
+            text=text,
+            reasoning=reasoning,
+            tool_calls=tool_call_specs(tool_calls),
+            usage=dict(usage) if usage is not None else None,
+            finish_reason=finish_reason,
+        )
+        self._script.push(scripted, times)
+
+    def error(
+        self,
+        status: int,
+        body: Mapping[str, Any] | str | None = None,
+        *,
+        retry_after: float | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        message: str | None = None,
+        times: int = 1,
+    ) -> None:
+        """Queue an error response for the next chat request, valid or not.
+
+        ``body``: a dict (sent as JSON), a form name (``"object"``, ``"string_encoded"``,
+        ``"flat"``, ``"html"``, built for ``status`` with ``message``), any other string (sent
+        as it is), or ``None`` for Heroku's usual body. ``retry_after`` sets ``Retry-After``.
+        """
+        if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
+            raise ValueError(f"status must be an HTTP error status (400-599), got {status!r}")
+        extra = dict(headers or {})
+        if retry_after is not None:
+            extra["Retry-After"] = _seconds(retry_after)
+        reply = error_reply(status, body, message=message, headers=extra)
+        self._script.push(ScriptedError(reply), times)
+
+    def fault(
+        self,
+        kind: FaultKind,
+        *,
+        after: int | None = None,
+        delay: float = 0.05,
+        body: Mapping[str, Any] | None = None,
+        text: str | None = None,
+        times: int = 1,
+    ) -> None:
+        """Queue a reply that goes wrong: the default reply, or one with ``text``.
+
+        - ``"disconnect"``: the connection drops after ``after`` events (default 1).
+        - ``"malformed"``: an event that is not valid JSON after ``after`` events (default 1).
+        - ``"inband_error"``: an error event after ``after`` events (default 1): ``event:error``
+          in Heroku's framing, a ``data:`` payload holding ``error`` in OpenAI's; ``body``
+          replaces ``{"error": {"code": 500, "message": "Failed to execute chat", ...}}``.
+        - ``"slow"``: ``delay`` seconds between events, from event ``after`` (default 0).
+
+        A non-streamed request counts its body as one event: cut in half, truncated, replaced
+        by the error body with status 200, or sent after ``delay``.
+        """
+        after = _DEFAULT_AFTER.get(kind, 0) if after is None else after
+        check_fault(kind, after, delay)
+        reply = ScriptedReply(text=text) if text is not None else None
+        fault = ScriptedFault(kind, after, float(delay), dict(body) if body else None, reply)
+        self._script.push(fault, times)
+
+    def reset(self) -> None:
+        """Forget the scripted items not yet taken and the recorded requests."""
+        self._script.clear()
+        self._engine.requests.clear()
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        headers: Sequence[tuple[str, str]] | Mapping[str, str] | httpx.Headers,
+        content: bytes = b"",
+    ) -> Plan:
+        """The engine itself: what the emulator sends for one request, as a ``Plan``."""
+        return self._engine.handle(method, path, headers, content)
+
+    def transport(self) -> EmulatorTransport:
+        """An httpx transport (sync and async) served by this emulator."""
+        from ._transport import EmulatorTransport
+
+        return EmulatorTransport(self)
+
+    def async_client(self, **options: Any) -> AsyncClient:
+        """An ``AsyncClient`` wired to this emulator in-process; it closes its own pool."""
+        from .._client import AsyncClient
+
+        owned = "http_client" not in options
+        if owned:
+            options["http_client"] = httpx.AsyncClient(transport=self.transport())
+        client = AsyncClient(**self._client_defaults(options))
+        client._owns_http = owned
+        return client
+
+    def client(self, **options: Any) -> Client:
+        """A ``Client`` wired to this emulator in-process; it closes its own pool."""
+        from .._client import Client
+
+        owned = "http_client" not in options
+        if owned:
+            options["http_client"] = httpx.Client(transport=self.transport())
+        client = Client(**self._client_defaults(options))
+        client._owns_http = owned
+        return client
+
+    def _client_defaults(self, options: dict[str, Any]) -> dict[str, Any]:
+        options.setdefault("api_key", self.api_key or DEFAULT_API_KEY)
+        options.setdefault("base_url", DEFAULT_BASE_URL)
+        options.setdefault("model", self.model)
+        return options
+
+    def __repr__(self) -> str:
+        return (
+            f"Emulator(framing={self.framing!r}, model={self.model!r}, "
+            f"pending={len(self._script)}, requests={len(self.requests)})"
+        )
+
+
+def _seconds(value: float | str) -> str:
+    if isinstance(value, str):
+        return value
+    return str(int(value)) if float(value).is_integer() else repr(float(value))

@@ -1,0 +1,150 @@
+"""The engine: one request (method, path, headers, body) in, one ``Plan`` out. No I/O.
+
+Order of decisions: record the request; ``GET /available-models`` answers without auth; a
+missing or wrong ``Authorization: Bearer`` is 401 (flat body); an unknown path is 404 and a
+wrong method 405; ``POST /v1/chat/completions`` takes the next scripted item (see
+``Script.take``: scripted errors come before validation, replies and faults after it).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from ._errors import ErrorReply, error_details, invalid_request
+from ._plan import Plan, RecordedRequest
+from ._render import Framing, Meta, body_parts, stream_parts
+from ._reply import answer
+from ._script import Script, ScriptedError, ScriptedFault
+from ._validation import validate_chat
+
+__all__ = ["CHAT_PATH", "MODELS_PATH", "Engine"]
+
+CHAT_PATH = "/v1/chat/completions"
+MODELS_PATH = "/available-models"
+_ROUTES = {CHAT_PATH: "POST", MODELS_PATH: "GET"}
+
+AVAILABLE_MODELS: tuple[tuple[str, str], ...] = (
+    ("claude-4-5-sonnet", "text-to-text"),
+    ("claude-4-5-haiku", "text-to-text"),
+    ("claude-3-7-sonnet", "text-to-text"),
+    ("gpt-oss-120b", "text-to-text"),
+    ("nova-lite", "text-to-text"),
+    ("cohere-embed-multilingual", "text-to-embedding"),
+    ("stable-image-ultra", "text-to-image"),
+    ("cohere-rerank-3-5", "text-to-ranking"),
+)
+
+
+class Engine:
+    """Turns requests into plans, recording each request and taking scripted items."""
+
+    def __init__(
+        self, *, framing: Framing, api_key: str | None, model: str, script: Script
+    ) -> None:
+        self.framing: Framing = framing
+        self.api_key = api_key
+        self.model = model
+        self.script = script
+        self.requests: list[RecordedRequest] = []
+        self._lock = threading.Lock()
+        self._sequence = itertools.count(1)
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        headers: Sequence[tuple[str, str]] | Mapping[str, str] | httpx.Headers,
+        content: bytes,
+    ) -> Plan:
+        """The response to one request, as a plan for a server to carry out."""
+        path = path.split("?", 1)[0]
+        path = path.rstrip("/") or "/"
+        recorded = RecordedRequest.of(method, path, httpx.Headers(headers), content)
+        with self._lock:
+            self.requests.append(recorded)
+            sequence = next(self._sequence)
+        method = recorded.method
+        if path == MODELS_PATH and method == "GET":
+            return self._json_plan(200, self._models(), sequence)
+        if not self._authorized(recorded.headers.get("authorization")):
+            message = "Unauthorized" if "authorization" not in recorded.headers else None
+            body: dict[str, Any] = {"message": message or "Invalid API key provided", "code": 401}
+            return self._json_plan(401, body, sequence)
+        expected = _ROUTES.get(path)
+        if expected is None:
+            details = error_details(404, f"Not found: {method} {path}")
+            return self._json_plan(404, {"error": details}, sequence)
+        if method != expected:
+            details = error_details(405, f"Method not allowed: {method} {path}")
+            plan = self._json_plan(405, {"error": details}, sequence)
+            plan.headers.append(("allow", expected))
+            return plan
+        return self._chat(recorded, sequence)
+
+    def _chat(self, recorded: RecordedRequest, sequence: int) -> Plan:
+        body = recorded.body
+        bad_json = (
+            invalid_request("Invalid request: the body is not valid JSON") if body is None else None
+        )
+        item, problem = self.script.take(lambda: bad_json or validate_chat(body))
+        if problem is not None:
+            return self._error_plan(problem, sequence)
+        if isinstance(item, ScriptedError):
+            return self._error_plan(item.reply, sequence)
+        assert isinstance(body, dict)
+        fault = item if isinstance(item, ScriptedFault) else None
+        scripted = fault.reply if fault is not None else item
+        assert not isinstance(scripted, ScriptedError | ScriptedFault)
+        reply = answer(body, scripted)
+        meta = Meta(
+            id=f"chatcmpl-emulator{sequence:06d}",
+            created=int(time.time()),
+            model=str(body["model"]),
+            sequence=sequence,
+        )
+        if body.get("stream") is True:
+            headers = [("content-type", "text/event-stream"), ("cache-control", "no-cache")]
+            parts = stream_parts(reply, meta, self.framing, fault)
+        else:
+            headers = [("content-type", "application/json")]
+            parts = body_parts(reply, meta, fault)
+        return Plan(200, [*headers, _request_id(sequence)], parts)
+
+    def _authorized(self, header: str | None) -> bool:
+        if not header:
+            return False
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            return False
+        return self.api_key is None or token == self.api_key
+
+    def _models(self) -> list[dict[str, Any]]:
+        listed = dict(AVAILABLE_MODELS)
+        listed.setdefault(self.model, "text-to-text")
+        return [
+            {"model_id": model_id, "type": [kind], "regions": ["us", "eu"]}
+            for model_id, kind in listed.items()
+        ]
+
+    def _json_plan(self, status: int, body: object, sequence: int) -> Plan:
+        headers = [("content-type", "application/json"), _request_id(sequence)]
+        return Plan(status, headers, [json.dumps(body).encode()])
+
+    def _error_plan(self, error: ErrorReply, sequence: int) -> Plan:
+        headers = [("content-type", error.content_type), _request_id(sequence)]
+        given = {name.lower() for name in error.headers}
+        headers = [h for h in headers if h[0] not in given]
+        headers += [(name.lower(), value) for name, value in error.headers.items()]
+        return Plan(error.status, headers, [error.content])
+
+
+def _request_id(sequence: int) -> tuple[str, str]:
+    return ("x-request-id", f"req_emulator_{sequence:06d}")

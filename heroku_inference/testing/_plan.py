@@ -1,0 +1,76 @@
+"""What the engine hands to a server: a response plan, and what it records of each request.
+
+A ``Plan`` is a status, headers and a list of body parts. A part is bytes to send, a ``Delay``
+to wait before the next part, or ``DISCONNECT`` to drop the connection there. The httpx
+transport and the ASGI app each carry a plan out their own way.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Final, TypeAlias
+
+import httpx
+
+__all__ = ["DISCONNECT", "Delay", "Disconnect", "Part", "Plan", "RecordedRequest"]
+
+
+@dataclass(frozen=True, slots=True)
+class Delay:
+    """Wait this many seconds before sending the next part."""
+
+    seconds: float
+
+
+class Disconnect:
+    """Drop the connection here, before the body is complete."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "DISCONNECT"
+
+
+DISCONNECT: Final = Disconnect()
+
+Part: TypeAlias = bytes | Delay | Disconnect
+
+
+@dataclass(slots=True)
+class Plan:
+    """One response: status, headers, and the body as parts sent one after another."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    parts: list[Part] = field(default_factory=list)
+
+    @property
+    def body(self) -> bytes:
+        """The body bytes of all parts (delays and the disconnect left out)."""
+        return b"".join(part for part in self.parts if isinstance(part, bytes))
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """A request the emulator received, as it arrived.
+
+    ``body`` is the parsed JSON body (``None`` when there is no body or it is not JSON);
+    ``content`` is the raw bytes. ``headers`` is case-insensitive.
+    """
+
+    method: str
+    path: str
+    headers: httpx.Headers
+    content: bytes
+    body: Any = None
+
+    @classmethod
+    def of(cls, method: str, path: str, headers: httpx.Headers, content: bytes) -> RecordedRequest:
+        body: Any = None
+        if content:
+            try:
+                body = json.loads(content)
+            except ValueError:
+                body = None
+        return cls(method=method.upper(), path=path, headers=headers, content=content, body=body)

@@ -1,0 +1,144 @@
+"""The queue of scripted answers: replies, errors and faults, taken one per chat request."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, TypeAlias, get_args
+
+from ._errors import ErrorReply
+
+__all__ = [
+    "FaultKind",
+    "Item",
+    "Script",
+    "ScriptedError",
+    "ScriptedFault",
+    "ScriptedReply",
+    "ToolCallSpec",
+    "tool_call_specs",
+]
+
+FaultKind = Literal["disconnect", "malformed", "inband_error", "slow"]
+FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallSpec:
+    """A tool call the emulated model makes; ``arguments`` is the JSON text sent."""
+
+    name: str
+    arguments: str
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptedReply:
+    """What the emulated model answers. ``None`` fields are filled in by the engine."""
+
+    text: str | None = None
+    reasoning: str | None = None
+    tool_calls: tuple[ToolCallSpec, ...] = ()
+    usage: Mapping[str, Any] | None = None
+    finish_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptedError:
+    """An error response, sent before the request is validated (like the edge would)."""
+
+    reply: ErrorReply
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptedFault:
+    """A reply (scripted, or the default one when ``reply`` is ``None``) that goes wrong.
+
+    ``after`` counts the events sent before the fault; ``delay`` is the slow drip's pause
+    between events; ``body`` is the in-band error's payload.
+    """
+
+    kind: FaultKind
+    after: int
+    delay: float
+    body: Mapping[str, Any] | None = None
+    reply: ScriptedReply | None = None
+
+
+Item: TypeAlias = ScriptedReply | ScriptedError | ScriptedFault
+
+
+class Script:
+    """A thread-safe queue of items; the ASGI server may run in another thread than the test."""
+
+    def __init__(self) -> None:
+        self._items: deque[Item] = deque()
+        self._lock = threading.Lock()
+
+    def push(self, item: Item, times: int = 1) -> None:
+        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+            raise ValueError(f"times must be an integer >= 1, got {times!r}")
+        with self._lock:
+            self._items.extend([item] * times)
+
+    def take(
+        self, validate: Callable[[], ErrorReply | None]
+    ) -> tuple[Item | None, ErrorReply | None]:
+        """The answer to one chat request: ``(item, None)`` or ``(None, validation error)``.
+
+        A scripted error at the head of the queue is sent whatever the request; otherwise the
+        request is validated first, and an invalid request leaves the queue as it was.
+        """
+        with self._lock:
+            head = self._items[0] if self._items else None
+            if isinstance(head, ScriptedError):
+                self._items.popleft()
+                return head, None
+            problem = validate()
+            if problem is not None:
+                return None, problem
+            if self._items:
+                self._items.popleft()
+            return head, None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def pending(self) -> list[Item]:
+        with self._lock:
+            return list(self._items)
+
+
+def tool_call_specs(tool_calls: Iterable[Mapping[str, Any]] | None) -> tuple[ToolCallSpec, ...]:
+    """``[{"name": ..., "arguments": dict or JSON string, "id"?: ...}]`` to specs."""
+    if tool_calls is None:
+        return ()
+    if isinstance(tool_calls, Mapping | str):
+        raise TypeError("tool_calls must be a list of {'name': ..., 'arguments': ...} dicts")
+    specs: list[ToolCallSpec] = []
+    for position, call in enumerate(tool_calls):
+        if not isinstance(call, Mapping) or not isinstance(call.get("name"), str):
+            raise TypeError(f"tool_calls[{position}] must be a dict with a 'name' string")
+        arguments = call.get("arguments", {})
+        if not isinstance(arguments, str):
+            arguments = json.dumps(arguments)
+        call_id = call.get("id")
+        specs.append(ToolCallSpec(call["name"], arguments, str(call_id) if call_id else None))
+    return tuple(specs)
+
+
+def check_fault(kind: str, after: int, delay: float) -> None:
+    if kind not in FAULT_KINDS:
+        raise ValueError(f"unknown fault {kind!r}; choose one of {', '.join(FAULT_KINDS)}")
+    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+        raise ValueError(f"after must be an integer >= 0, got {after!r}")
+    if isinstance(delay, bool) or not isinstance(delay, int | float) or not delay >= 0:
+        raise ValueError(f"delay must be a number of seconds >= 0, got {delay!r}")

@@ -1,0 +1,99 @@
+"""``EmulatorTransport``: the emulator as an httpx transport, for ``httpx.Client`` and
+``httpx.AsyncClient`` alike, with no server and no socket.
+
+The body streams part by part as the client reads it: one SSE event at a time, pausing with
+``time.sleep`` (sync) or ``anyio.sleep`` (async) on a slow drip, and raising
+``httpx.RemoteProtocolError`` where a fault drops the connection.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import TYPE_CHECKING
+
+import anyio
+import httpx
+
+from ._plan import Delay, Disconnect, Part
+
+if TYPE_CHECKING:
+    from ._emulator import Emulator
+
+__all__ = ["EmulatorTransport"]
+
+
+class EmulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """An httpx transport answered by an ``Emulator``.
+
+    ```python
+    http = httpx.Client(transport=emu.transport())          # or httpx.AsyncClient(...)
+    client = Client(api_key="x", base_url="http://emulator", http_client=http)
+    ```
+    """
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        content = request.read()
+        plan = self.emulator.handle(request.method, _target(request), request.headers, content)
+        return httpx.Response(
+            plan.status, headers=plan.headers, stream=_SyncBody(plan.parts, request)
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        content = await request.aread()
+        plan = self.emulator.handle(request.method, _target(request), request.headers, content)
+        return httpx.Response(
+            plan.status, headers=plan.headers, stream=_AsyncBody(plan.parts, request)
+        )
+
+
+def _target(request: httpx.Request) -> str:
+    return request.url.raw_path.decode("ascii", "replace")
+
+
+def _dropped(request: httpx.Request) -> httpx.RemoteProtocolError:
+    return httpx.RemoteProtocolError(
+        "peer closed connection without sending complete message body "
+        "(the emulator dropped it: fault 'disconnect')",
+        request=request,
+    )
+
+
+class _SyncBody(httpx.SyncByteStream):
+    def __init__(self, parts: Sequence[Part], request: httpx.Request) -> None:
+        self._parts = parts
+        self._request = request
+
+    def __iter__(self) -> Iterator[bytes]:
+        for part in self._parts:
+            if isinstance(part, Delay):
+                time.sleep(part.seconds)
+            elif isinstance(part, Disconnect):
+                raise _dropped(self._request)
+            else:
+                yield part
+
+
+class _AsyncBody(httpx.AsyncByteStream):
+    """An iterator object rather than an async generator: nothing is left to finalize when
+    the client stops reading early (trio and asyncio alike)."""
+
+    def __init__(self, parts: Sequence[Part], request: httpx.Request) -> None:
+        self._parts = iter(parts)
+        self._request = request
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self
+
+    async def __anext__(self) -> bytes:
+        for part in self._parts:
+            if isinstance(part, Delay):
+                await anyio.sleep(part.seconds)
+            elif isinstance(part, Disconnect):
+                raise _dropped(self._request)
+            else:
+                return part
+        raise StopAsyncIteration
