@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Mapping
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 import httpx
 
@@ -28,30 +28,45 @@ if TYPE_CHECKING:
 __all__ = ["AsyncClient", "Client"]
 
 _HTTPX_DEFAULT_TIMEOUT = httpx.Timeout(5.0)
-_C = TypeVar("_C", bound="_BaseClient")
+_C = TypeVar("_C", bound="_BaseClient[Any, Any]")
+_HttpT = TypeVar("_HttpT", httpx.Client, httpx.AsyncClient)
+_DriverT = TypeVar("_DriverT", SyncDriver, AsyncDriver)
 
 
-class _BaseClient:
-    """What both clients share: settings from arguments and the environment, and copying."""
+class _BaseClient(Generic[_HttpT, _DriverT]):
+    """What both clients share: settings from arguments and the environment, the pool, and
+    copying. Subclasses name their kind of httpx client and driver."""
 
+    _http_class: ClassVar[type[httpx.Client] | type[httpx.AsyncClient]]
+    _driver_class: ClassVar[type[AsyncDriver] | type[SyncDriver]]
     _settings: Settings
     _owns_http: bool
+    _http: _HttpT
+    _driver: _DriverT
 
-    def _configure(
+    def __init__(
         self,
         *,
-        api_key: str | None,
-        base_url: str | httpx.URL | None,
-        model: str | None,
-        timeout: float | httpx.Timeout | NotGiven | None,
-        max_retries: int,
-        default_headers: Mapping[str, str] | None,
-        http_timeout: httpx.Timeout | None,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        model: str | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: _HttpT | None = None,
     ) -> None:
+        http_class = self._http_class
+        if http_client is not None and not isinstance(http_client, http_class):
+            other = "Client" if http_class is httpx.AsyncClient else "AsyncClient"
+            raise TypeError(
+                f"http_client must be an httpx.{http_class.__name__}, got "
+                f"{type(http_client).__name__} (use {other} for that kind of httpx client)"
+            )
         if isinstance(timeout, NotGiven):
             # A caller-supplied client that sets its own timeout keeps it.
-            keep = http_timeout is not None and http_timeout != _HTTPX_DEFAULT_TIMEOUT
-            timeout = http_timeout if keep else DEFAULT_TIMEOUT
+            own = http_client.timeout if http_client is not None else None
+            keep = own is not None and own != _HTTPX_DEFAULT_TIMEOUT
+            timeout = own if keep else DEFAULT_TIMEOUT
         self._settings = resolve_settings(
             api_key=api_key,
             base_url=base_url,
@@ -61,6 +76,11 @@ class _BaseClient:
             default_headers=default_headers,
         )
         setup_logging()
+        self._owns_http = http_client is None
+        self._http = http_client or cast(
+            _HttpT, http_class(limits=DEFAULT_CONNECTION_LIMITS, follow_redirects=True)
+        )
+        self._driver = cast(_DriverT, self._driver_class(self._http))  # type: ignore[arg-type]
 
     @property
     def base_url(self) -> httpx.URL:
@@ -120,7 +140,7 @@ class _BaseClient:
         )
 
 
-class AsyncClient(_BaseClient):
+class AsyncClient(_BaseClient[httpx.AsyncClient, AsyncDriver]):
     """The async client. Reads ``INFERENCE_URL``, ``INFERENCE_KEY`` and ``INFERENCE_MODEL_ID``.
 
     ```python
@@ -137,39 +157,8 @@ class AsyncClient(_BaseClient):
     ``httpx.AsyncClient`` (proxies, mTLS, a mock transport); this client does not close it.
     """
 
-    _http: httpx.AsyncClient
-    _driver: AsyncDriver
-
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | httpx.URL | None = None,
-        model: str | None = None,
-        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx.AsyncClient | None = None,
-    ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise TypeError(
-                f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__} "
-                "(use Client for an httpx.Client)"
-            )
-        self._configure(
-            api_key=api_key,
-            base_url=base_url,
-            model=model,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            http_timeout=http_client.timeout if http_client is not None else None,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            limits=DEFAULT_CONNECTION_LIMITS, follow_redirects=True
-        )
-        self._driver = AsyncDriver(self._http)
+    _http_class = httpx.AsyncClient
+    _driver_class = AsyncDriver
 
     @cached_property
     def chat(self) -> AsyncChat:
@@ -196,7 +185,7 @@ class AsyncClient(_BaseClient):
         await self.aclose()
 
 
-class Client(_BaseClient):
+class Client(_BaseClient[httpx.Client, SyncDriver]):
     """The sync client: the same surface as ``AsyncClient``, with no ``await``.
 
     ```python
@@ -209,39 +198,8 @@ class Client(_BaseClient):
     ```
     """
 
-    _http: httpx.Client
-    _driver: SyncDriver
-
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | httpx.URL | None = None,
-        model: str | None = None,
-        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx.Client | None = None,
-    ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise TypeError(
-                f"http_client must be an httpx.Client, got {type(http_client).__name__} "
-                "(use AsyncClient for an httpx.AsyncClient)"
-            )
-        self._configure(
-            api_key=api_key,
-            base_url=base_url,
-            model=model,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            http_timeout=http_client.timeout if http_client is not None else None,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(
-            limits=DEFAULT_CONNECTION_LIMITS, follow_redirects=True
-        )
-        self._driver = SyncDriver(self._http)
+    _http_class = httpx.Client
+    _driver_class = SyncDriver
 
     @cached_property
     def chat(self) -> Chat:

@@ -98,17 +98,7 @@ def request_flow(settings: Settings, call: Call, build_request: BuildRequest) ->
             yield Read(response)
         except httpx.RequestError as exc:
             if retries_taken < call.max_retries and should_retry_error(exc):
-                delay = retry_delay(retries_taken, None)
-                logger.info(
-                    "%s %s failed (%s); retrying in %.2f s (retry %d of %d)",
-                    call.method,
-                    call.path,
-                    type(exc).__name__,
-                    delay,
-                    retries_taken + 1,
-                    call.max_retries,
-                )
-                yield Sleep(delay)
+                yield _pause(call, retries_taken, f"failed ({type(exc).__name__})", None)
                 retries_taken += 1
                 continue
             raise _with_retries(connection_error(exc, request), retries_taken) from exc
@@ -116,21 +106,26 @@ def request_flow(settings: Settings, call: Call, build_request: BuildRequest) ->
         if response.is_success:
             return Outcome(response, retries_taken)
         if retries_taken < call.max_retries and should_retry_status(response):
-            delay = retry_delay(retries_taken, response)
-            logger.info(
-                "%s %s answered %d; retrying in %.2f s (retry %d of %d)",
-                call.method,
-                call.path,
-                response.status_code,
-                delay,
-                retries_taken + 1,
-                call.max_retries,
-            )
-            yield Sleep(delay)
+            yield _pause(call, retries_taken, f"answered {response.status_code}", response)
             retries_taken += 1
             continue
         error = _without_key(make_status_error(response), settings.api_key)
         raise _with_retries(error, retries_taken)
+
+
+def _pause(call: Call, retries_taken: int, why: str, response: httpx.Response | None) -> Sleep:
+    """The wait before the next attempt, logged with its reason."""
+    delay = retry_delay(retries_taken, response)
+    logger.info(
+        "%s %s %s; retrying in %.2f s (retry %d of %d)",
+        call.method,
+        call.path,
+        why,
+        delay,
+        retries_taken + 1,
+        call.max_retries,
+    )
+    return Sleep(delay)
 
 
 def _with_retries(error: APIError, retries_taken: int) -> APIError:
