@@ -40,6 +40,8 @@ from .types.chat import (
 __all__ = ["ChatCompletionAccumulator"]
 
 _Events = list[ChatCompletionStreamEvent]
+_Sink = _Events | None
+"""Where events go; ``None`` when nobody will read them, so they are never built."""
 _Tokens: TypeAlias = "list[TokenLogprob] | None"
 
 # Random padding OpenAI adds to every chunk; it means nothing once the stream is reassembled.
@@ -169,6 +171,15 @@ class ChatCompletionAccumulator:
     def add(self, chunk: ChatCompletionChunk) -> list[ChatCompletionStreamEvent]:
         """Take in one chunk; return the events it produced, its ``ChunkEvent`` first."""
         events: _Events = [ChunkEvent(chunk)]
+        self._take(chunk, events)
+        return events
+
+    def consume(self, chunk: ChatCompletionChunk) -> None:
+        """Take in one chunk like ``add()`` without building events: for when only the final
+        completion matters. Events for what it took in are not emitted later either."""
+        self._take(chunk, None)
+
+    def _take(self, chunk: ChatCompletionChunk, events: _Sink) -> None:
         if value := chunk.id:
             self._id = value
         if value := chunk.model:
@@ -212,7 +223,8 @@ class ChatCompletionAccumulator:
                     if st.reasoning_state == 1:
                         self._reasoning_done(st, events)
                     st.refusal.append(text)
-                    events.append(RefusalDeltaEvent(ci, text))
+                    if events is not None:
+                        events.append(RefusalDeltaEvent(ci, text))
             if delta.tool_calls:
                 for tcd in delta.tool_calls:
                     self._tool_fragment(st, tcd, events)
@@ -234,7 +246,6 @@ class ChatCompletionAccumulator:
             if choice.finish_reason:
                 st.finish_reason = choice.finish_reason
                 self._close(st, events)
-        return events
 
     def finish(self) -> list[ChatCompletionStreamEvent]:
         """Return the ``.done`` events not yet emitted, for every choice. Idempotent."""
@@ -261,22 +272,24 @@ class ChatCompletionAccumulator:
 
     # -- fragments -------------------------------------------------------------------------
 
-    def _thinking(self, st: _ChoiceState, text: str, events: _Events) -> None:
+    def _thinking(self, st: _ChoiceState, text: str, events: _Sink) -> None:
         st.thinking.append(text)
         if not st.reasoning_state:
             st.reasoning_state = 1
-        events.append(ReasoningDeltaEvent(st.index, text))
+        if events is not None:
+            events.append(ReasoningDeltaEvent(st.index, text))
 
-    def _content(self, st: _ChoiceState, text: str, events: _Events) -> None:
+    def _content(self, st: _ChoiceState, text: str, events: _Sink) -> None:
         if st.content is None:
             st.content = []
         if text:
             if st.reasoning_state == 1:
                 self._reasoning_done(st, events)
             st.content.append(text)
-            events.append(ContentDeltaEvent(st.index, text))
+            if events is not None:
+                events.append(ContentDeltaEvent(st.index, text))
 
-    def _tool_fragment(self, st: _ChoiceState, tcd: ToolCallDelta, events: _Events) -> None:
+    def _tool_fragment(self, st: _ChoiceState, tcd: ToolCallDelta, events: _Sink) -> None:
         index = tcd.index
         if index is None:
             # Tolerate servers that leave ``index`` out: continue the latest call unless the
@@ -315,15 +328,16 @@ class ChatCompletionAccumulator:
                 fragments.append(args)
                 if stripped := args.rstrip():
                     tc.maybe_complete = stripped[-1] in "}]"
-                events.append(
-                    ToolCallArgumentsDeltaEvent(
-                        st.index, tc.index, tc.name, args, fragments, len(fragments)
+                if events is not None:
+                    events.append(
+                        ToolCallArgumentsDeltaEvent(
+                            st.index, tc.index, tc.name, args, fragments, len(fragments)
+                        )
                     )
-                )
         if tcd.__pydantic_extra__:
             _merge_extra(tc.extra, tcd.__pydantic_extra__, concat=False)
 
-    def _merge_message(self, st: _ChoiceState, message: object, events: _Events) -> None:
+    def _merge_message(self, st: _ChoiceState, message: object, events: _Sink) -> None:
         # Some servers put a whole ``message`` in the finishing chunk: take what the deltas
         # did not already bring.
         if not isinstance(message, dict):
@@ -352,15 +366,17 @@ class ChatCompletionAccumulator:
 
     # -- done events -----------------------------------------------------------------------
 
-    def _reasoning_done(self, st: _ChoiceState, events: _Events) -> None:
+    def _reasoning_done(self, st: _ChoiceState, events: _Sink) -> None:
         st.reasoning_state = 2
-        reasoning = st.reasoning()
-        if reasoning is not None:
+        if events is not None and (reasoning := st.reasoning()) is not None:
             events.append(ReasoningDoneEvent(st.index, reasoning))
 
     def _tool_done(
-        self, st: _ChoiceState, tc: _ToolState, events: _Events, *, if_complete: bool = False
+        self, st: _ChoiceState, tc: _ToolState, events: _Sink, *, if_complete: bool = False
     ) -> None:
+        if events is None:
+            tc.done = True
+            return
         arguments = "".join(tc.fragments)
         parsed = _parse_json(arguments)
         if if_complete and parsed is None:
@@ -370,16 +386,18 @@ class ChatCompletionAccumulator:
             ToolCallArgumentsDoneEvent(st.index, tc.index, tc.id, tc.name, arguments, parsed)
         )
 
-    def _close(self, st: _ChoiceState, events: _Events) -> None:
+    def _close(self, st: _ChoiceState, events: _Sink) -> None:
         ci = st.index
         if st.reasoning_state == 1:
             self._reasoning_done(st, events)
         if st.content is not None and not st.content_done:
             st.content_done = True
-            events.append(ContentDoneEvent(ci, "".join(st.content)))
+            if events is not None:
+                events.append(ContentDoneEvent(ci, "".join(st.content)))
         if st.refusal is not None and not st.refusal_done:
             st.refusal_done = True
-            events.append(RefusalDoneEvent(ci, "".join(st.refusal)))
+            if events is not None:
+                events.append(RefusalDoneEvent(ci, "".join(st.refusal)))
         for index in sorted(st.tools):
             if not st.tools[index].done:
                 self._tool_done(st, st.tools[index], events)

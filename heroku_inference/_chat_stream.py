@@ -98,7 +98,7 @@ class AsyncChatCompletionStream(_Snapshot):
             if self._ended:
                 raise StopAsyncIteration
             try:
-                chunk = await self._raw.__anext__()
+                chunk = await self._raw._iterator.__anext__()
             except StopAsyncIteration:
                 self._stopped()
             except APIError as error:
@@ -116,18 +116,18 @@ class AsyncChatCompletionStream(_Snapshot):
     async def until_done(self) -> None:
         """Read the stream to its end."""
         self._pending.clear()
-        add = self._accumulator.add
-        raw = self._raw
+        consume = self._accumulator.consume  # nobody reads these events: build none
+        next_chunk = self._raw._iterator.__anext__
         while not self._ended:
             try:
-                chunk = await raw.__anext__()
+                chunk = await next_chunk()
             except StopAsyncIteration:
                 self._stopped()
             except APIError as error:
                 self._failed(error)
                 raise
             else:
-                add(chunk)
+                consume(chunk)
         self._pending.clear()
 
     async def get_final_completion(self) -> ChatCompletion:
@@ -205,7 +205,7 @@ class ChatCompletionStream(_Snapshot):
             if self._ended:
                 raise StopIteration
             try:
-                chunk = self._raw.__next__()
+                chunk = next(self._raw._iterator)
             except StopIteration:
                 self._stopped()
             except APIError as error:
@@ -223,18 +223,18 @@ class ChatCompletionStream(_Snapshot):
     def until_done(self) -> None:
         """Read the stream to its end."""
         self._pending.clear()
-        add = self._accumulator.add
-        raw = self._raw
+        consume = self._accumulator.consume  # nobody reads these events: build none
+        next_chunk = self._raw._iterator.__next__
         while not self._ended:
             try:
-                chunk = raw.__next__()
+                chunk = next_chunk()
             except StopIteration:
                 self._stopped()
             except APIError as error:
                 self._failed(error)
                 raise
             else:
-                add(chunk)
+                consume(chunk)
         self._pending.clear()
 
     def get_final_completion(self) -> ChatCompletion:

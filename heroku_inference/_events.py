@@ -1,7 +1,8 @@
 """Typed events of a chat-completion stream, as produced by ``ChatCompletionAccumulator.add()``.
 
-Every event is a small frozen dataclass whose ``type`` is a string literal, so checking it
-narrows the union for type checkers::
+Every event is a small slotted dataclass whose ``type`` (a class attribute) is a string
+literal, so checking it narrows the union for type checkers. Events are built once per
+chunk on the hot path, so they are plain, not frozen: treat them as read-only::
 
     for event in accumulator.add(chunk):
         if event.type == "content.delta":
@@ -13,7 +14,7 @@ narrows the union for type checkers::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, TypeAlias
+from typing import ClassVar, Literal, TypeAlias
 
 import pydantic_core
 
@@ -33,69 +34,69 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ChunkEvent:
     """A chunk as it arrived; always the first event of the chunk's batch."""
 
-    type: Literal["chunk"] = field(default="chunk", init=False)
+    type: ClassVar[Literal["chunk"]] = "chunk"
     chunk: ChatCompletionChunk
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ContentDeltaEvent:
     """A non-empty fragment of a choice's text."""
 
-    type: Literal["content.delta"] = field(default="content.delta", init=False)
+    type: ClassVar[Literal["content.delta"]] = "content.delta"
     choice_index: int
     delta: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ContentDoneEvent:
     """A choice's whole text, once the choice has finished."""
 
-    type: Literal["content.done"] = field(default="content.done", init=False)
+    type: ClassVar[Literal["content.done"]] = "content.done"
     choice_index: int
     content: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RefusalDeltaEvent:
     """A non-empty fragment of a choice's refusal."""
 
-    type: Literal["refusal.delta"] = field(default="refusal.delta", init=False)
+    type: ClassVar[Literal["refusal.delta"]] = "refusal.delta"
     choice_index: int
     delta: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RefusalDoneEvent:
     """A choice's whole refusal, once the choice has finished."""
 
-    type: Literal["refusal.done"] = field(default="refusal.done", init=False)
+    type: ClassVar[Literal["refusal.done"]] = "refusal.done"
     choice_index: int
     refusal: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ReasoningDeltaEvent:
     """A non-empty fragment of the model's thinking."""
 
-    type: Literal["reasoning.delta"] = field(default="reasoning.delta", init=False)
+    type: ClassVar[Literal["reasoning.delta"]] = "reasoning.delta"
     choice_index: int
     delta: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ReasoningDoneEvent:
     """The whole reasoning of a choice (thinking and signature), once the answer has started."""
 
-    type: Literal["reasoning.done"] = field(default="reasoning.done", init=False)
+    type: ClassVar[Literal["reasoning.done"]] = "reasoning.done"
     choice_index: int
     reasoning: Reasoning
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ToolCallArgumentsDeltaEvent:
     """A non-empty fragment of a tool call's JSON arguments.
 
@@ -103,8 +104,8 @@ class ToolCallArgumentsDeltaEvent:
     goes) are computed only when asked for, so ignoring them costs nothing.
     """
 
-    type: Literal["tool_calls.function.arguments.delta"] = field(
-        default="tool_calls.function.arguments.delta", init=False
+    type: ClassVar[Literal["tool_calls.function.arguments.delta"]] = (
+        "tool_calls.function.arguments.delta"
     )
     choice_index: int
     index: int
@@ -132,15 +133,15 @@ class ToolCallArgumentsDeltaEvent:
             return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ToolCallArgumentsDoneEvent:
     """A tool call whose arguments are complete.
 
     ``parsed_arguments`` is the decoded JSON, or ``None`` when ``arguments`` is not valid JSON.
     """
 
-    type: Literal["tool_calls.function.arguments.done"] = field(
-        default="tool_calls.function.arguments.done", init=False
+    type: ClassVar[Literal["tool_calls.function.arguments.done"]] = (
+        "tool_calls.function.arguments.done"
     )
     choice_index: int
     index: int

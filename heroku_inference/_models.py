@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pydantic
+import pydantic_core
 
-__all__ = ["BaseModel"]
+__all__ = ["BaseModel", "json_validator"]
+
+M = TypeVar("M", bound=pydantic.BaseModel)
 
 
 class BaseModel(pydantic.BaseModel):
@@ -25,3 +29,16 @@ class BaseModel(pydantic.BaseModel):
     def to_json(self, *, indent: int | None = 2) -> str:
         """The model as JSON, with only the fields that were set (as on the wire)."""
         return self.model_dump_json(indent=indent, exclude_unset=True)
+
+
+def json_validator(model: type[M]) -> Callable[[str | bytes], M]:
+    """``model.model_validate_json`` without its Python wrapper, for hot paths.
+
+    Builds the model's schema first if it was deferred (``defer_build``).
+    """
+    if not isinstance(model.__pydantic_validator__, pydantic_core.SchemaValidator):
+        model.model_validate({})  # builds the deferred schema through pydantic's own path
+    validator = model.__pydantic_validator__
+    assert isinstance(validator, pydantic_core.SchemaValidator)
+    validate: Callable[[str | bytes], M] = validator.validate_json
+    return validate

@@ -14,6 +14,7 @@ import pydantic
 from httpx_sse import ServerSentEvent
 
 from ._exceptions import StreamError, parse_error_body
+from ._models import json_validator
 from .types.chat import ChatCompletionChunk
 
 __all__ = ["ChunkDecoder"]
@@ -29,12 +30,13 @@ class ChunkDecoder:
     event or a payload that is not a chunk, carrying the raw text.
     """
 
-    __slots__ = ("done", "events", "request")
+    __slots__ = ("_validate", "done", "events", "request")
 
     def __init__(self, request: httpx.Request | None = None) -> None:
         self.done = False
         self.events = 0
         self.request = request
+        self._validate = json_validator(ChatCompletionChunk)
 
     def decode(self, sse: ServerSentEvent) -> ChatCompletionChunk | None:
         data = sse.data
@@ -47,7 +49,7 @@ class ChunkDecoder:
         if not data or event in _SKIPPED_EVENTS:
             return None
         try:
-            chunk = ChatCompletionChunk.model_validate_json(data)
+            chunk = self._validate(data)
         except pydantic.ValidationError as exc:
             raise self._malformed(data, exc) from None
         extra = chunk.__pydantic_extra__

@@ -99,7 +99,7 @@ def summary(event: ChatCompletionStreamEvent) -> tuple[Any, ...]:
             event.arguments,
             event.parsed_arguments,
         )
-    return dataclasses.astuple(event)
+    return (event.type, *dataclasses.astuple(event))
 
 
 def feed(acc: ChatCompletionAccumulator, chunks: list[ChatCompletionChunk]) -> list[Any]:
@@ -827,11 +827,12 @@ def test_completion_mid_stream_is_a_snapshot() -> None:
     assert acc.completion() == reference.completion()
 
 
-def test_events_are_frozen() -> None:
+def test_events_are_slotted_with_a_class_level_type() -> None:
     event = ContentDeltaEvent(0, "x")
     assert event.type == "content.delta"
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        event.delta = "y"  # type: ignore[misc]
+    assert ContentDeltaEvent.type == "content.delta"
+    assert not hasattr(event, "__dict__")  # slots: cheap to build, one per chunk
+    assert "type" not in {f.name for f in dataclasses.fields(event)}
 
 
 def test_long_stream_of_tiny_chunks() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal, TypeAlias
 
 import pydantic
+from pydantic_core import core_schema
 
 from .._models import BaseModel
 
@@ -36,9 +37,21 @@ FinishReason: TypeAlias = Literal["stop", "length", "tool_calls", "content_filte
 """Why the model stopped. The known values are listed; any other string is kept as it is."""
 
 
-def _reasoning_from_string(data: Any) -> Any:
-    # Some servers send reasoning as a bare string; Heroku sends {"thinking": ...}.
-    return {"thinking": data} if isinstance(data, str) else data
+class _FromString(BaseModel):
+    """Reasoning as Heroku sends it (``{"thinking": ...}``) or as a bare string, which some
+    servers send. The string case is a second branch of the schema, so the usual dict case
+    never calls into Python."""
+
+    thinking: str | None = None
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[pydantic.BaseModel], handler: pydantic.GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        from_string = core_schema.no_info_after_validator_function(
+            lambda text: source(thinking=text), core_schema.str_schema()
+        )
+        return core_schema.union_schema([handler(source), from_string], mode="left_to_right")
 
 
 class Usage(BaseModel):
@@ -64,13 +77,11 @@ class ToolCall(BaseModel):
     function: Function = pydantic.Field(default_factory=Function)
 
 
-class Reasoning(BaseModel):
+class Reasoning(_FromString):
     """The model's extended-thinking trace (``extended_thinking.include_reasoning``)."""
 
     thinking: str | None = None
     signature: str | None = None
-
-    _from_string = pydantic.model_validator(mode="before")(_reasoning_from_string)
 
 
 class TokenLogprob(BaseModel):
@@ -135,11 +146,9 @@ class ToolCallDelta(BaseModel):
     function: FunctionDelta | None = None
 
 
-class ReasoningDelta(BaseModel):
+class ReasoningDelta(_FromString):
     thinking: str | None = None
     signature: str | None = None
-
-    _from_string = pydantic.model_validator(mode="before")(_reasoning_from_string)
 
 
 class ChoiceDelta(BaseModel):
