@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -217,3 +220,64 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         _cli.main(["--version"])
     assert exit_info.value.code == 0
     assert "heroku-inference" in capsys.readouterr().out
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_until_listening(port: int, process: subprocess.Popen[str], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the emulator exited early: {process.communicate()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError("the emulator did not start listening in time")
+
+
+def test_emulator_command_serves_the_official_openai_sdk() -> None:
+    openai = pytest.importorskip("openai")
+    pytest.importorskip("uvicorn")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INFERENCE_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "heroku_inference", "emulator", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        _wait_until_listening(port, process, seconds=30)
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="any", max_retries=0)
+        messages = [{"role": "user", "content": "Why is Heroku so cool?"}]
+        completion = client.chat.completions.create(model="claude-4-5-sonnet", messages=messages)
+        answer = completion.choices[0].message.content
+        assert answer
+        assert "Why is Heroku so cool?" in answer
+        stream = client.chat.completions.create(
+            model="claude-4-5-sonnet", messages=messages, stream=True
+        )
+        streamed = "".join(
+            chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices
+        )
+        assert streamed == answer
+        client.close()
+    finally:
+        process.send_signal(signal.SIGINT)  # Ctrl-C
+        try:
+            _, err = process.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise
+    assert process.returncode in (0, 130), err
+    assert "Traceback" not in err
+    assert f"http://127.0.0.1:{port}" in err
