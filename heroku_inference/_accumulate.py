@@ -118,6 +118,7 @@ class _ChoiceState:
         self.tools: dict[int, _ToolState] = {}
         self.current: _ToolState | None = None  # the tool call that received the last fragment
         self.latest: _ToolState | None = None  # the tool call started last
+        self.by_id: dict[str, _ToolState] = {}
         self.finish_reason: str | None = None
         self.logprobs_seen = False
         self.logprobs_content: _Tokens = None
@@ -292,12 +293,16 @@ class ChatCompletionAccumulator:
     def _tool_fragment(self, st: _ChoiceState, tcd: ToolCallDelta, events: _Sink) -> None:
         index = tcd.index
         if index is None:
-            # Tolerate servers that leave ``index`` out: continue the latest call unless the
-            # fragment names a different call id, which starts the next call.
+            # Tolerate servers that leave ``index`` out: a known id names its call; a new id
+            # starts the next call, unless the call started last has no id yet (then it is
+            # that call's late id); a fragment without an id continues the call started last.
             latest = st.latest
-            if latest is None:
+            known = st.by_id.get(tcd.id) if tcd.id else None
+            if known is not None:
+                index = known.index
+            elif latest is None:
                 index = 0
-            elif tcd.id and latest.id and tcd.id != latest.id:
+            elif tcd.id and latest.id:
                 index = max(st.tools) + 1
             else:
                 index = latest.index
@@ -315,8 +320,9 @@ class ChatCompletionAccumulator:
                 self._tool_done(st, current, events, if_complete=True)
             st.current = tc
 
-        if tcd.id:
+        if tcd.id and tcd.id != tc.id:
             tc.id = tcd.id
+            st.by_id[tcd.id] = tc
         if tcd.type:
             tc.type = tcd.type
         fn = tcd.function

@@ -18,21 +18,25 @@ MAX_RETRY_AFTER = 60.0
 """A server's Retry-After longer than this is capped to it."""
 
 _RETRIED_STATUSES = frozenset({408, 409, 429})
+_NEVER_RETRIED_STATUSES = frozenset({400, 401, 403, 404, 422})
 _DETERMINISTIC_500 = "failed to execute chat"
 
 
 def should_retry_status(response: httpx.Response) -> bool:
     """Decide on a 4xx/5xx response whose body has been read.
 
-    ``x-should-retry`` is final when present. 408, 409, 429 and 5xx are retried, except
-    Heroku's 500 ``Failed to execute chat``, which repeats for the same request.
+    400, 401, 403, 404, 422 and Heroku's 500 ``Failed to execute chat`` fail the same way
+    every time: never retried, whatever the headers say. Otherwise ``x-should-retry`` is
+    final when present, and 408, 409, 429 and 5xx are retried.
     """
+    status = response.status_code
+    if status in _NEVER_RETRIED_STATUSES:
+        return False
+    if status == 500 and _DETERMINISTIC_500 in _head(response):
+        return False
     override: str = response.headers.get("x-should-retry", "").strip().lower()
     if override in ("true", "false"):
         return override == "true"
-    status = response.status_code
-    if status == 500 and _DETERMINISTIC_500 in _head(response):
-        return False
     return status in _RETRIED_STATUSES or status >= 500
 
 

@@ -326,6 +326,26 @@ def test_missing_index_with_a_new_id_starts_the_next_call() -> None:
     ]
 
 
+def test_missing_index_with_a_known_id_returns_to_that_call() -> None:
+    # Fragments of two calls alternate, named only by their ids (no index at all).
+    acc = ChatCompletionAccumulator()
+    feed(
+        acc,
+        [
+            chunk(choice(tool_calls=[tool(None, "call_a", "f", '{"x": ')])),
+            chunk(choice(tool_calls=[tool(None, "call_b", "g", '{"y": ')])),
+            chunk(choice(tool_calls=[tool(None, "call_a", args="1}")])),
+            chunk(choice(tool_calls=[tool(None, "call_b", args="2}")])),
+            chunk(choice(finish_reason="tool_calls")),
+        ],
+    )
+    calls = acc.completion().choices[0].message.tool_calls or []
+    assert [(c.id, c.function.name, c.function.arguments) for c in calls] == [
+        ("call_a", "f", '{"x": 1}'),
+        ("call_b", "g", '{"y": 2}'),
+    ]
+
+
 def test_missing_index_goes_to_the_call_started_last() -> None:
     acc = ChatCompletionAccumulator()
     feed(

@@ -465,3 +465,18 @@ async def test_an_error_object_with_200_is_not_an_empty_completion(api: Flavor) 
         "The server answered 200 with an error instead of a chat completion: Model is overloaded"
     )
     assert raised.value.body == error
+
+
+@pytest.mark.parametrize("content", [None, "", "  "])
+def test_a_tool_call_turn_with_no_text_is_replayed_with_a_placeholder(content: str | None) -> None:
+    from heroku_inference.resources._chat_call import TOOL_CALL_PLACEHOLDER, message_param
+
+    message = ChatCompletionMessage(
+        content=content,
+        tool_calls=[{"id": "call_1", "function": {"name": "f", "arguments": "{}"}}],
+    )
+    param = message_param(message)
+    assert param["content"] == TOOL_CALL_PLACEHOLDER == "."
+    assert param["tool_calls"][0]["id"] == "call_1"
+    # A plain reply with no text is left alone: only tool-call turns need content.
+    assert message_param(ChatCompletionMessage(content=content))["content"] == content

@@ -682,7 +682,7 @@ def test_reset_forgets_script_and_requests(emu: Emulator, http: httpx.Client) ->
         ("403_model_access.json", 403, None),
         ("403_waf.html", 403, None),
         ("429_rate_limit.json", 429, "object"),
-        ("500_failed_to_execute.json", 500, "object"),
+        ("500_failed_to_execute.json", 500, None),
         ("503_router.html", 503, "html"),
     ],
 )
@@ -710,7 +710,7 @@ def test_every_fixture_error_body_can_be_sent_as_is(
         (403, "object", PermissionDeniedError, "You do not have access to that model"),
         (403, "html", PermissionDeniedError, "The request could not be satisfied"),
         (404, "flat", NotFoundError, "404 Not Found: Not found"),
-        (500, None, InternalServerError, "Failed to execute chat"),
+        (500, None, InternalServerError, "500 Internal Server Error: Internal server error"),
         (418, "text that is not JSON", Exception, "text that is not JSON"),
         (422, {"detail": "custom"}, Exception, "custom"),
     ],
@@ -724,6 +724,29 @@ def test_scripted_errors_map_to_sdk_errors(
     assert detail in str(caught.value)
     assert "req_scripted" in str(caught.value)
     assert getattr(caught.value, "status_code", None) == status
+
+
+def test_a_scripted_500_is_retried_unless_it_says_failed_to_execute_chat(emu: Emulator) -> None:
+    emu.error(500)  # a transient 500: retried
+    emu.reply(text="second time lucky")
+    with emu.client(max_retries=1) as client:
+        completion = client.chat.completions.create(messages=HI)
+    assert completion.choices[0].message.content == "second time lucky"
+    assert completion._retries_taken == 1
+    emu.error(500, message="Failed to execute chat")  # deterministic on Heroku: not retried
+    with emu.client(max_retries=2) as client, pytest.raises(InternalServerError):
+        client.chat.completions.create(messages=HI)
+    assert len(emu.requests) == 3
+
+
+def test_truncate_fault_ends_the_stream_cleanly_without_a_terminator(emu: Emulator) -> None:
+    emu.fault("truncate", after=2)
+    with emu.client() as client, client.chat.completions.create(messages=HI, stream=True) as s:
+        chunks = []
+        with pytest.raises(StreamError, match="no \\[DONE\\] terminator after 2 chunk"):
+            for chunk in s:
+                chunks.append(chunk)
+    assert len(chunks) == 2
 
 
 def test_error_message_and_default_bodies(emu: Emulator, http: httpx.Client) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from heroku_inference import AsyncClient, Client, RateLimitError
+from heroku_inference import AsyncClient, BadRequestError, Client, RateLimitError
 from heroku_inference.testing import Emulator
 
 PLUGIN = "heroku_inference.testing.pytest_plugin"
@@ -86,13 +86,39 @@ def test_weather_bot_runs_the_tool_and_answers(
     assert json.loads(tool["content"])["sky"] == "sunny"
 
 
+def test_a_tool_call_with_no_text_replays_with_a_placeholder(
+    heroku_client: Client, heroku_emulator: Emulator
+) -> None:
+    """A model that calls a tool with no text: Heroku wants content on that turn, so the
+    SDK's message goes back with a placeholder and the loop completes."""
+    heroku_emulator.reply(tool_calls=[{"name": "get_weather", "arguments": {"city": "Oslo"}}])
+    heroku_emulator.reply(text="Sunny in Oslo.")
+    assert weather_bot(heroku_client, "Weather in Oslo?") == "Sunny in Oslo."
+    assistant = heroku_emulator.requests[1].body["messages"][1]
+    assert assistant["content"] == "."
+
+
 def test_heroku_validation_catches_a_bad_history(
     heroku_client: Client, heroku_emulator: Emulator
 ) -> None:
-    """A model that calls a tool with no text: replaying its turn is a 400 on Heroku too."""
-    heroku_emulator.reply(tool_calls=[{"name": "get_weather", "arguments": {"city": "Oslo"}}])
-    with pytest.raises(Exception, match="content is required"):
-        weather_bot(heroku_client, "Weather in Oslo?")
+    """A history written by hand with an empty assistant turn: a 400, as on Heroku."""
+    messages: list[Any] = [
+        {"role": "user", "content": "Weather in Oslo?"},
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"city": "Oslo"}'},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_1", "content": "sunny"},
+    ]
+    with pytest.raises(BadRequestError, match="content is required"):
+        heroku_client.chat.completions.create(messages=messages)
 
 
 def test_unscripted_requests_get_the_default_reply(
@@ -144,6 +170,8 @@ def test_marker_configures_the_emulator(heroku_client: Client, heroku_emulator: 
 USER_TESTS = """
 import pytest
 
+from heroku_inference import StreamError
+
 
 def test_sync(heroku_client, heroku_emulator):
     heroku_emulator.reply(text="hi there")
@@ -158,7 +186,7 @@ async def test_async(heroku_async_client, heroku_emulator, anyio_backend):
     stream = await heroku_async_client.chat.completions.create(
         messages=[{"role": "user", "content": "hi"}], stream=True
     )
-    with pytest.raises(Exception, match="Failed to execute chat"):
+    with pytest.raises(StreamError, match="Failed to execute chat"):
         async with stream:
             async for _ in stream:
                 pass

@@ -162,9 +162,11 @@ def test_backoff_is_exponential_capped_and_jitter_only_shortens_it(
         *[(code, b"{}", {}, False) for code in (400, 401, 403, 404, 413, 422)],
         (500, fixture_bytes("errors/500_failed_to_execute.json"), {}, False),
         (500, b"Failed to execute chat", {}, False),
-        (500, fixture_bytes("errors/500_failed_to_execute.json"), {"x-should-retry": "true"}, True),
-        (400, b"{}", {"x-should-retry": "true"}, True),
-        (400, b"{}", {"x-should-retry": "True"}, True),
+        # Deterministic failures stay unretried whatever the header says.
+        (500, fixture_bytes("errors/500_failed_to_execute.json"), {"x-should-retry": "true"}, False),
+        (400, b"{}", {"x-should-retry": "true"}, False),
+        (422, b"{}", {"x-should-retry": "True"}, False),
+        (413, b"{}", {"x-should-retry": "true"}, True),
         (503, b"{}", {"x-should-retry": "false"}, False),
         (429, b"{}", {"x-should-retry": "FALSE"}, False),
         (503, b"{}", {"x-should-retry": "maybe"}, True),
@@ -372,7 +374,7 @@ async def test_failed_to_execute_chat_is_not_retried(api: Flavor, slept: list[fl
 
 @pytest.mark.parametrize(
     ("code", "should_retry", "retried"),
-    [(400, "true", True), (503, "false", False), (429, "false", False)],
+    [(413, "true", True), (400, "true", False), (503, "false", False), (429, "false", False)],
 )
 @both
 async def test_x_should_retry_overrides_the_status(

@@ -24,6 +24,8 @@ from ..types.chat_params import ChatCompletionCreateParams, RequestOptions
 __all__ = ["build_chat_call", "message_param", "parse_chat_completion"]
 
 PATH = "/v1/chat/completions"
+TOOL_CALL_PLACEHOLDER = "."
+"""The content sent for a replayed assistant message that has tool calls and no text."""
 
 _OPTION_KEYS = RequestOptions.__required_keys__ | RequestOptions.__optional_keys__
 _KNOWN_KEYS = (
@@ -81,9 +83,13 @@ def message_param(message: ChatCompletionMessage) -> dict[str, Any]:
     """An assistant message from a response, as a message for the next request.
 
     ``reasoning`` and ``refusal`` are left out: Heroku has no way to take thinking back and
-    answers 500 when it is replayed as text.
+    answers 500 when it is replayed as text. Heroku also answers 400 ``content is required``
+    to tool calls with no text, which is how models often send them, so such a message gets
+    ``TOOL_CALL_PLACEHOLDER`` as its content.
     """
     param: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.tool_calls and not (message.content or "").strip():
+        param["content"] = TOOL_CALL_PLACEHOLDER
     if message.tool_calls:
         param["tool_calls"] = [
             {

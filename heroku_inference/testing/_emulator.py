@@ -33,7 +33,7 @@ DEFAULT_API_KEY = "inf-emulator-key"
 DEFAULT_BASE_URL = "http://heroku-inference.emulator"
 """The base URL of in-process clients; nothing resolves it, the transport answers."""
 
-_DEFAULT_AFTER = {"disconnect": 1, "malformed": 1, "inband_error": 1, "slow": 0}
+_DEFAULT_AFTER = {"disconnect": 1, "truncate": 1, "malformed": 1, "inband_error": 1, "slow": 0}
 
 
 class Emulator:
@@ -156,6 +156,8 @@ class Emulator:
         """Queue a reply that goes wrong: the default reply, or one with ``text``.
 
         - ``"disconnect"``: the connection drops after ``after`` events (default 1).
+        - ``"truncate"``: the body ends cleanly after ``after`` events (default 1), with no
+          terminator, as when a proxy cuts a stream short.
         - ``"malformed"``: an event that is not valid JSON after ``after`` events (default 1).
         - ``"inband_error"``: an error event after ``after`` events (default 1): ``event:error``
           in Heroku's framing, a ``data:`` payload holding ``error`` in OpenAI's; ``body``

@@ -36,7 +36,7 @@ _MESSAGES = {
     404: "Not found",
     408: "Request timed out",
     429: "Rate limit exceeded",
-    500: "Failed to execute chat",
+    500: "Internal server error",
 }
 _TYPES = {
     401: "authentication_error",

@@ -102,6 +102,8 @@ def stream_parts(
     head, tail = events[: fault.after], events[fault.after :]
     if fault.kind == "disconnect":
         return [*head, DISCONNECT]
+    if fault.kind == "truncate":
+        return [*head]  # the body ends cleanly, without a terminator
     if fault.kind == "malformed":
         return [*head, _malformed(meta, framing), *tail, end]
     if fault.kind == "inband_error":
@@ -121,7 +123,7 @@ def body_parts(answer: Answer, meta: Meta, fault: ScriptedFault | None) -> list[
         return [body]
     if fault.kind == "disconnect":
         return [body[: len(body) // 2], DISCONNECT] if fault.after else [DISCONNECT]
-    if fault.kind == "malformed":
+    if fault.kind in ("malformed", "truncate"):
         return [body[: len(body) // 2]]
     if fault.kind == "inband_error":
         return [_json(_error_payload(fault.body))]
@@ -156,7 +158,8 @@ def _terminator(framing: Framing) -> bytes:
 
 
 def _error_payload(body: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return body if body is not None else {"error": error_details(500)}
+    # As in Heroku's mid-stream transcript: the deterministic failure.
+    return body if body is not None else {"error": error_details(500, "Failed to execute chat")}
 
 
 def _error_event(body: Mapping[str, Any] | None, framing: Framing) -> bytes:

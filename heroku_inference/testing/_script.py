@@ -22,7 +22,7 @@ __all__ = [
     "tool_call_specs",
 ]
 
-FaultKind = Literal["disconnect", "malformed", "inband_error", "slow"]
+FaultKind = Literal["disconnect", "truncate", "malformed", "inband_error", "slow"]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 
 
