@@ -30,12 +30,14 @@ class ChunkDecoder:
     event or a payload that is not a chunk, carrying the raw text.
     """
 
-    __slots__ = ("_validate", "done", "events", "request")
+    __slots__ = ("_validate", "done", "events", "request", "retries_taken")
 
-    def __init__(self, request: httpx.Request | None = None) -> None:
+    def __init__(self, request: httpx.Request | None = None, retries_taken: int = 0) -> None:
         self.done = False
         self.events = 0
         self.request = request
+        self.retries_taken = retries_taken
+        """Retries the request took before the stream began; every error here carries it."""
         self._validate = json_validator(ChatCompletionChunk)
 
     def decode(self, sse: ServerSentEvent) -> ChatCompletionChunk | None:
@@ -58,34 +60,44 @@ class ChunkDecoder:
         self.events += 1
         return chunk
 
+    def _tagged(self, error: StreamError) -> StreamError:
+        error.retries_taken = self.retries_taken
+        return error
+
     def truncated(self) -> StreamError:
         """The error for a stream whose body ended before its terminator."""
-        return StreamError(
-            "The stream ended before the server finished it: no [DONE] terminator after "
-            f"{self.events} chunk(s). The completion is incomplete; the connection was "
-            "probably cut by a proxy or the server.",
-            request=self.request,
+        return self._tagged(
+            StreamError(
+                "The stream ended before the server finished it: no [DONE] terminator after "
+                f"{self.events} chunk(s). The completion is incomplete; the connection was "
+                "probably cut by a proxy or the server.",
+                request=self.request,
+            )
         )
 
     def closed_early(self) -> StreamError:
         """The error for reading on (or asking for the result) after the stream was closed
         before its terminator, by the caller or by an earlier error or cancellation."""
-        return StreamError(
-            f"The stream was closed before it finished, after {self.events} chunk(s); "
-            "the completion is incomplete.",
-            request=self.request,
+        return self._tagged(
+            StreamError(
+                f"The stream was closed before it finished, after {self.events} chunk(s); "
+                "the completion is incomplete.",
+                request=self.request,
+            )
         )
 
     def _server_error(self, data: str) -> StreamError:
         body, message, type_, code = parse_error_body(data)
-        return StreamError(
-            f"The server sent an error in the stream: {message or 'no message'}"
-            + (f" (code {code})" if code is not None else ""),
-            request=self.request,
-            body=body,
-            raw=data,
-            type=type_,
-            code=code,
+        return self._tagged(
+            StreamError(
+                f"The server sent an error in the stream: {message or 'no message'}"
+                + (f" (code {code})" if code is not None else ""),
+                request=self.request,
+                body=body,
+                raw=data,
+                type=type_,
+                code=code,
+            )
         )
 
     def _malformed(self, data: str, exc: pydantic.ValidationError) -> StreamError:
@@ -98,8 +110,10 @@ class ChunkDecoder:
                 return self._server_error(data)
             what = f"is not a chat completion chunk ({exc.error_count()} validation error(s))"
         shown = data if len(data) <= 200 else data[:199] + "…"
-        return StreamError(
-            f"The server sent an event that {what}: {shown!r}",
-            request=self.request,
-            raw=data,
+        return self._tagged(
+            StreamError(
+                f"The server sent an event that {what}: {shown!r}",
+                request=self.request,
+                raw=data,
+            )
         )

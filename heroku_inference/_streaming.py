@@ -40,7 +40,7 @@ class _StreamBase:
     def __init__(self, outcome: Outcome) -> None:
         self.response: httpx.Response = outcome.response
         self.retries_taken: int = outcome.retries_taken
-        self._decoder = ChunkDecoder(outcome.response.request)
+        self._decoder = ChunkDecoder(outcome.response.request, outcome.retries_taken)
 
     @property
     def request_id(self) -> str | None:
@@ -52,17 +52,24 @@ class _StreamBase:
 
 
 def _map_error(exc: Exception, response: httpx.Response, decoder: ChunkDecoder) -> APIError:
+    if response.is_closed:
+        # Closed by the caller (a "stop" button in another task): say so, not what the
+        # transport below made of it ("bad file descriptor", "pop from an empty deque").
+        return decoder.closed_early()
     request = response.request
     if isinstance(exc, SSEError):
         kind = response.headers.get("content-type", "none")
-        return StreamError(
+        error: APIError = StreamError(
             f"Expected a text/event-stream response, got content type {kind!r}: "
             "the server did not stream this response",
             request=request,
         )
+        error.retries_taken = decoder.retries_taken
+        return error
     error = connection_error(exc, request)
     error.message = f"{error.message}; the stream was interrupted after {decoder.events} chunk(s)"
     error.args = (error.message,)
+    error.retries_taken = decoder.retries_taken
     return error
 
 
@@ -139,7 +146,12 @@ class AsyncStream(_StreamBase, Generic[T]):
         return self
 
     async def __anext__(self) -> T:
-        return cast(T, await self._iterator.__anext__())
+        try:
+            return cast(T, await self._iterator.__anext__())
+        except StopAsyncIteration:
+            if self._decoder.done:
+                raise
+            raise self._decoder.closed_early() from None  # read on after an error or close
 
     async def __aenter__(self) -> AsyncStream[T]:
         return self
@@ -212,7 +224,12 @@ class Stream(_StreamBase, Generic[T]):
         return self
 
     def __next__(self) -> T:
-        return cast(T, self._iterator.__next__())
+        try:
+            return cast(T, self._iterator.__next__())
+        except StopIteration:
+            if self._decoder.done:
+                raise
+            raise self._decoder.closed_early() from None  # read on after an error or close
 
     def __enter__(self) -> Stream[T]:
         return self

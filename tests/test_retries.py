@@ -163,7 +163,8 @@ def test_backoff_is_exponential_capped_and_jitter_only_shortens_it(
         (500, fixture_bytes("errors/500_failed_to_execute.json"), {}, False),
         (500, b"Failed to execute chat", {}, False),
         # Deterministic failures stay unretried whatever the header says.
-        (500, fixture_bytes("errors/500_failed_to_execute.json"), {"x-should-retry": "true"}, False),
+        (500, fixture_bytes("errors/500_failed_to_execute.json"), {"x-should-retry": "1"}, False),
+        (500, b"Failed to execute chat", {"x-should-retry": "true"}, False),
         (400, b"{}", {"x-should-retry": "true"}, False),
         (422, b"{}", {"x-should-retry": "True"}, False),
         (413, b"{}", {"x-should-retry": "true"}, True),

@@ -42,6 +42,7 @@ from .helpers import (
     json_response,
     replies,
     sse_events,
+    sse_response,
     sync_client,
 )
 from .loopback import DISCONNECT, LoopbackServer, Reply, loopback_server
@@ -586,7 +587,21 @@ async def test_close_is_idempotent(api: Flavor) -> None:
     async with entered(api, stream):
         pass
     await close(api, stream)
-    assert await read_all(api, stream) == []
+    # Reading on after closing early must not look like a normal end.
+    with pytest.raises(StreamError, match="closed before it finished"):
+        await read_all(api, stream)
+    await api.close(client)
+
+
+@both
+async def test_reading_a_failed_stream_again_raises_again(api: Flavor) -> None:
+    response, _ = body_response(fixture_bytes("chat_truncated.heroku.sse"))
+    client = api.client(replies(response)[0])
+    stream = await create_stream(api, client)
+    with pytest.raises(StreamError, match="no \\[DONE\\] terminator"):
+        await read_all(api, stream)
+    with pytest.raises(StreamError, match="closed before it finished"):
+        await read_all(api, stream)
     await api.close(client)
 
 
@@ -599,7 +614,8 @@ async def test_close_before_iterating_closes_the_response(api: Flavor) -> None:
         pass
     assert stream.response.is_closed
     assert body.closed
-    assert await read_all(api, stream) == []
+    with pytest.raises(StreamError, match="closed before it finished"):
+        await read_all(api, stream)
     await close(api, stream)
     await api.close(client)
 
@@ -754,3 +770,81 @@ async def test_move_on_after_closes_a_stream_waiting_on_a_slow_server() -> None:
         assert stream.response.is_closed
         await stream.aclose()
         await client._http.aclose()
+
+
+# -- closing from elsewhere, and what errors report -----------------------------------------
+
+SLOW_EVENTS = [
+    b'data: {"choices":[{"index":0,"delta":{"content":"first"}}]}\n\n',
+    1.0,  # the server stalls; the caller presses "stop" meanwhile
+    b'data: {"choices":[{"index":0,"delta":{"content":"late"}}]}\n\ndata: [DONE]\n\n',
+]
+
+
+@pytest.mark.anyio
+async def test_closing_from_another_task_ends_the_reader_with_a_clear_error() -> None:
+    from heroku_inference import AsyncClient
+
+    with loopback_server() as server:
+        server.script.append(Reply(200, {"content-type": "text/event-stream"}, SLOW_EVENTS))
+        async with AsyncClient(api_key="k", base_url=server.url, model="m") as client:
+            stream = await client.chat.completions.create(messages=MESSAGES, stream=True)
+            seen: list[str] = []
+            errors: list[BaseException] = []
+            first_arrived = anyio.Event()
+
+            async def read() -> None:
+                try:
+                    async for chunk in stream:
+                        seen.append(chunk.choices[0].delta.content or "")
+                        first_arrived.set()
+                except StreamError as exc:
+                    errors.append(exc)
+
+            with anyio.fail_after(5):
+                async with anyio.create_task_group() as tasks:
+                    tasks.start_soon(read)
+                    await first_arrived.wait()
+                    await stream.aclose()  # the "stop" button
+    assert seen == ["first"]
+    assert len(errors) == 1
+    assert "closed before it finished" in str(errors[0])
+    assert stream.response.is_closed
+
+
+def test_closing_from_another_thread_ends_the_sync_reader_with_a_clear_error() -> None:
+    import threading
+
+    from heroku_inference import Client
+
+    with loopback_server() as server:
+        server.script.append(Reply(200, {"content-type": "text/event-stream"}, SLOW_EVENTS))
+        with Client(api_key="k", base_url=server.url, model="m") as client:
+            stream = client.chat.completions.create(messages=MESSAGES, stream=True)
+            first = next(stream)
+            assert first.choices[0].delta.content == "first"
+            stopper = threading.Timer(0.1, stream.response.close)
+            stopper.start()
+            with pytest.raises((StreamError, APIConnectionError)) as raised:
+                next(stream)
+            stopper.join(5)
+            stream.close()
+    # Closing a socket under a blocked reader is a race in the OS; both outcomes are clean
+    # SDK errors, and when the close is seen first the message says what happened.
+    if isinstance(raised.value, StreamError):
+        assert "closed before it finished" in str(raised.value)
+
+
+@both
+async def test_errors_raised_mid_stream_carry_the_retries_the_request_took(api: Flavor) -> None:
+    handler, _ = replies(
+        httpx.Response(503, json={"error": "busy"}, headers={"retry-after": "0"}),
+        sse_response(fixture_bytes("chat_error_midstream.heroku.sse")),
+    )
+    client = api.client(handler)
+    stream = await create_stream(api, client)
+    assert stream.retries_taken == 1
+    with pytest.raises(StreamError) as raised:
+        await read_all(api, stream)
+    assert raised.value.retries_taken == 1
+    await api.close(client)
