@@ -26,6 +26,8 @@ PROG = "heroku-inference"
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+THINKING_BUDGET = 1024
+"""Tokens of extended thinking asked for by ``--reasoning`` (Heroku's minimum)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,12 +93,15 @@ def _chat(args: argparse.Namespace) -> int:
     if args.temperature is not None:
         params["temperature"] = args.temperature
     if args.reasoning:
+        if args.max_tokens is not None and args.max_tokens <= THINKING_BUDGET:
+            _fail(f"--reasoning needs --max-tokens above the thinking budget ({THINKING_BUDGET})")
+            return EXIT_USAGE
         params["extended_thinking"] = {
             "enabled": True,
-            "budget_tokens": 1024,
+            "budget_tokens": THINKING_BUDGET,
             "include_reasoning": True,
         }
-        params.setdefault("max_tokens", 4096)
+        params.setdefault("max_tokens", 4 * THINKING_BUDGET)
     with (
         _client(force_emulator=args.emulator) as client,
         client.chat.completions.stream(**params) as stream,

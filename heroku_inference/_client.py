@@ -16,6 +16,8 @@ from ._config import (
     DEFAULT_TIMEOUT,
     Settings,
     as_timeout,
+    checked_headers,
+    checked_max_retries,
     resolve_settings,
 )
 from ._logs import setup_logging
@@ -118,13 +120,12 @@ class _BaseClient(Generic[_HttpT, _DriverT]):
         if not isinstance(timeout, NotGiven):
             changes["timeout"] = as_timeout(timeout)
         if not isinstance(max_retries, NotGiven):
-            if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-                raise ValueError(f"max_retries must be an integer >= 0, got {max_retries!r}")
-            changes["max_retries"] = max_retries
+            changes["max_retries"] = checked_max_retries(max_retries)
         if not isinstance(model, NotGiven):
             changes["model"] = model
         if default_headers is not None:
-            changes["default_headers"] = {**self._settings.default_headers, **default_headers}
+            extra = checked_headers(default_headers, "default_headers")
+            changes["default_headers"] = {**self._settings.default_headers, **extra}
         copy = object.__new__(type(self))
         copy.__dict__.update(
             {k: v for k, v in self.__dict__.items() if k not in ("chat",)},

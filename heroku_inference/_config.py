@@ -108,21 +108,46 @@ def resolve_settings(
             f"{KEY_VARIABLE} contains characters that cannot go in an HTTP header "
             "(a stray newline or quote from copying?)."
         )
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-        raise ConfigurationError(f"max_retries must be an integer >= 0, got {max_retries!r}")
     return Settings(
         base_url=normalize_base_url(str(url)),
         api_key=_Secret(key),
         model=model if model is not None else (env.get(MODEL_VARIABLE) or None),
         timeout=as_timeout(timeout),
-        max_retries=max_retries,
-        default_headers=dict(default_headers or {}),
+        max_retries=checked_max_retries(max_retries),
+        default_headers=checked_headers(default_headers, "default_headers"),
     )
 
 
+def checked_max_retries(max_retries: int) -> int:
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ConfigurationError(f"max_retries must be an integer >= 0, got {max_retries!r}")
+    return max_retries
+
+
+def checked_headers(headers: Mapping[str, str] | None, argument: str) -> dict[str, str]:
+    """Header names and values as HTTP can carry them, or a ``ConfigurationError`` saying
+    which one cannot go on the wire (before any request is sent)."""
+    checked: dict[str, str] = {}
+    for name, value in (headers or {}).items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise ConfigurationError(f"{argument} names and values must be strings: {name!r}")
+        if not (name.isascii() and value.isascii() and value.isprintable() and name.strip()):
+            raise ConfigurationError(
+                f"{argument}[{name!r}] cannot be sent: header names and values must be "
+                "printable ASCII (no newlines or non-ASCII characters)"
+            )
+        checked[name] = value
+    return checked
+
+
 def as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
+    """A float (seconds for every phase), an ``httpx.Timeout``, or ``None`` (no timeout)."""
     if isinstance(timeout, httpx.Timeout):
         return timeout
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float)):
+        raise ConfigurationError(
+            f"timeout must be seconds (a number), an httpx.Timeout or None, got {timeout!r}"
+        )
     return httpx.Timeout(timeout)
 
 

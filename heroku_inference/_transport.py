@@ -9,6 +9,7 @@ only carry the commands out: send, sleep, read.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
@@ -134,10 +135,14 @@ def _with_retries(error: APIError, retries_taken: int) -> APIError:
 
 
 def _without_key(error: APIError, key: str) -> APIError:
-    """Blank out the key should the server echo it in an error message."""
+    """Blank out the key should the server echo it in an error's message or body."""
     if key and key in error.message:
         error.message = error.message.replace(key, "<redacted>")
         error.args = (error.message,)
+    if isinstance(error.body, str) and key in error.body:
+        error.body = error.body.replace(key, "<redacted>")
+    elif key and error.body is not None and key in json.dumps(error.body):
+        error.body = json.loads(json.dumps(error.body).replace(key, "<redacted>"))
     return error
 
 

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from typing import Any
 
 import pytest
 
@@ -281,3 +282,57 @@ def test_emulator_command_serves_the_official_openai_sdk() -> None:
     assert process.returncode in (0, 130), err
     assert "Traceback" not in err
     assert f"http://127.0.0.1:{port}" in err
+
+
+def test_reasoning_with_too_few_tokens_is_a_usage_error(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, err = run(["chat", "hi", "--reasoning", "--max-tokens", "500"], capsys)
+    assert status == 2
+    assert "--max-tokens above the thinking budget (1024)" in err
+    assert emulator.requests == []
+
+
+def test_the_answer_is_written_as_it_arrives(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each text delta is written and flushed on its own, not buffered to the end."""
+    writes: list[str] = []
+    real_stdout = sys.stdout
+
+    class Recorder:
+        def write(self, text: str) -> int:
+            writes.append(text)
+            return real_stdout.write(text)
+
+        def flush(self) -> None:
+            writes.append("<flush>")
+
+        def isatty(self) -> bool:
+            return False
+
+    monkeypatch.setattr(sys, "stdout", Recorder())
+    emulator.reply(text="one two three four")
+    assert _cli.main(["chat", "count"]) == 0
+    deltas = [w for w in writes if w not in ("<flush>", "\n")]
+    assert len(deltas) >= 4
+    assert "".join(deltas) == "one two three four"
+    assert writes.count("<flush>") >= len(deltas)
+
+
+def test_ctrl_c_mid_stream_exits_130_and_closes_the_stream(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    streams: list[Any] = []
+
+    def interrupted(stream: Any, out: Any, err: Any) -> None:
+        streams.append(stream)
+        next(iter(stream))  # the first event arrives, then the user presses Ctrl-C
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_cli, "_render", interrupted)
+    emulator.reply(text="a long answer that is never finished")
+    status, _, err = run(["chat", "hi"], capsys)
+    assert status == 130
+    assert "Traceback" not in err
+    assert streams[0].response.is_closed

@@ -186,8 +186,48 @@ async def test_max_retries_must_be_a_non_negative_integer(api: Flavor, max_retri
     with pytest.raises(ConfigurationError, match="max_retries"):
         api.client_class(api_key=API_KEY, base_url=BASE_URL, max_retries=max_retries)
     client = api.client(replies()[0])
-    with pytest.raises(ValueError, match="max_retries"):
+    with pytest.raises(ConfigurationError, match="max_retries"):  # one check, one error type
         client.with_options(max_retries=max_retries)
+
+
+@pytest.mark.parametrize("timeout", ["abc", True, [5]])
+@both
+async def test_a_timeout_that_is_not_seconds_is_refused(api: Flavor, timeout: Any) -> None:
+    with pytest.raises(ConfigurationError, match="timeout must be seconds"):
+        api.client_class(api_key=API_KEY, base_url=BASE_URL, timeout=timeout)
+    handler, seen = replies()
+    client = api.client(handler)
+    with pytest.raises(ConfigurationError, match="timeout must be seconds"):
+        client.with_options(timeout=timeout)
+    with pytest.raises(ConfigurationError, match="timeout must be seconds"):
+        await api.create(client, timeout=timeout)
+    assert seen == []
+
+
+@pytest.mark.parametrize(
+    "headers", [{"X-Note": "café"}, {"X-Note": "a\nb"}, {"X-Naïve": "1"}, {" ": "x"}]
+)
+@both
+async def test_headers_that_cannot_go_on_the_wire_are_refused_before_sending(
+    api: Flavor, headers: dict[str, str]
+) -> None:
+    with pytest.raises(ConfigurationError, match="default_headers"):
+        api.client_class(api_key=API_KEY, base_url=BASE_URL, default_headers=headers)
+    handler, seen = replies()
+    client = api.client(handler)
+    with pytest.raises(ConfigurationError, match="extra_headers"):
+        await api.create(client, extra_headers=headers)
+    assert seen == []
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+@both
+async def test_non_finite_numbers_are_refused_before_sending(api: Flavor, value: float) -> None:
+    handler, seen = replies()
+    client = api.client(handler)
+    with pytest.raises(ValueError, match="temperature must be a finite number"):
+        await api.create(client, temperature=value)
+    assert seen == []
 
 
 # -- the model -----------------------------------------------------------------------------
@@ -266,11 +306,12 @@ async def test_the_key_is_not_in_status_errors(api: Flavor) -> None:
         await api.create(client)
 
     error = raised.value
-    for text in (str(error), repr(error), error.message):
+    for text in (str(error), repr(error), error.message, repr(error.body)):
         assert API_KEY not in text
     assert str(error) == (
         "401 Unauthorized: Invalid API key provided: <redacted> (request id: req_401)"
     )
+    assert error.body == {"error": {"message": "Invalid API key provided: <redacted>", "code": 401}}
 
 
 @both

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -9,7 +10,7 @@ import httpx
 import pydantic
 import pydantic_core
 
-from .._config import Settings, as_timeout
+from .._config import Settings, as_timeout, checked_headers
 from .._exceptions import (
     APIResponseValidationError,
     ConfigurationError,
@@ -64,6 +65,9 @@ def build_chat_call(
     extra_body = params.get("extra_body")
     if extra_body:
         body.update(extra_body)
+    for key, value in body.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{key} must be a finite number, got {value!r}")
     try:
         content = pydantic_core.to_json(body)
     except pydantic_core.PydanticSerializationError as exc:
@@ -75,7 +79,7 @@ def build_chat_call(
         timeout=as_timeout(params["timeout"]) if "timeout" in params else settings.timeout,
         max_retries=settings.max_retries,
         stream=stream,
-        headers=params.get("extra_headers"),
+        headers=checked_headers(params.get("extra_headers"), "extra_headers"),
     )
 
 
