@@ -50,6 +50,11 @@ class _Snapshot:
         return self._raw.request_id
 
     @property
+    def retries_taken(self) -> int:
+        """Retries the request took before the stream began."""
+        return self._raw.retries_taken
+
+    @property
     def current_completion(self) -> ChatCompletion:
         """The completion as far as the stream has gone (a new object each time)."""
         completion = self._accumulator.completion()

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from ._client import Client
-from ._exceptions import APIStatusError, ConfigurationError, HerokuInferenceError
+from ._exceptions import ConfigurationError, HerokuInferenceError
 from ._version import __version__
 from .types.chat import ChatCompletion
 
@@ -187,10 +187,8 @@ def _read_stdin() -> str:
 
 
 def _describe(exc: HerokuInferenceError) -> str:
-    message = str(exc)
-    if isinstance(exc, APIStatusError) and exc.request_id and exc.request_id not in message:
-        message = f"{message} (request id: {exc.request_id})"
-    return f"{type(exc).__name__}: {message}"
+    # Status errors already name their request id in the message.
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _fail(message: str) -> None:

@@ -253,8 +253,3 @@ class Stream(_StreamBase, Generic[T]):
         response: httpx.Response | None = getattr(self, "response", None)
         if response is not None and not response.is_closed and hasattr(self, "_iterator"):
             self.close()
-
-
-# The raw streams of chat completions.
-AsyncChunkStream = AsyncStream[ChatCompletionChunk]
-ChunkStream = Stream[ChatCompletionChunk]

@@ -459,3 +459,17 @@ async def test_cancelling_text_stream_closes_the_response() -> None:
             await stream.get_final_completion()
     assert texts == ["Heroku ", "is "]
     await client._http.aclose()
+
+
+@both
+async def test_the_helper_reports_its_request_id_and_retries(api: Flavor) -> None:
+    response, _ = body_response(fixture_bytes("chat_text.heroku.sse"))
+    handler, seen = replies(httpx.Response(503, headers={"retry-after": "0"}), response)
+    client = api.client(handler)
+    async with entered(api, stream_manager(api, client)) as stream:
+        final = await call(api, stream.get_final_completion)
+        assert stream.retries_taken == 1
+        assert stream.request_id == final._request_id
+    assert final._retries_taken == 1
+    assert len(seen) == 2
+    await api.close(client)

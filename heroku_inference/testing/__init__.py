@@ -11,7 +11,8 @@ with emu.client() as client:
 
 - ``Emulator``: scripting (``reply``, ``error``, ``fault``), ``requests``, in-process clients.
 - ``EmulatorTransport``: the emulator as an httpx transport (sync and async).
-- ``create_app(emu)``: the emulator as an ASGI app; ``heroku-inference emulator`` serves it.
+- ``create_app(emu)``: the emulator as an ASGI app; ``serve(emu, port=8787)`` serves it with
+  uvicorn (the ``emulator`` extra), as ``heroku-inference emulator`` does.
 - pytest fixtures ``heroku_emulator``, ``heroku_client``, ``heroku_async_client``
   (``heroku_inference.testing.pytest_plugin``).
 """
@@ -22,6 +23,7 @@ from ._asgi import create_app
 from ._emulator import DEFAULT_API_KEY, DEFAULT_BASE_URL, DEFAULT_MODEL, Emulator
 from ._errors import FORMS as ERROR_FORMS
 from ._plan import RecordedRequest
+from ._server import serve
 from ._transport import EmulatorTransport
 from ._validation import IGNORED_PARAMS, SUPPORTED_PARAMS
 
@@ -36,4 +38,5 @@ __all__ = [
     "EmulatorTransport",
     "RecordedRequest",
     "create_app",
+    "serve",
 ]
