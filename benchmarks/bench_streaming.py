@@ -13,13 +13,15 @@ Usage::
 
     python benchmarks/bench_streaming.py            # full sizes, best of 5
     python benchmarks/bench_streaming.py --quick    # 10x smaller, one repetition
-    python benchmarks/bench_streaming.py --repeat 15 --piece-size 65536 --json out.json
+    python benchmarks/bench_streaming.py --repeat 15 --json out.json
+    python benchmarks/bench_streaming.py --piece-size 0   # each body in one 3-30 MB read
     python benchmarks/bench_streaming.py --strict   # exit 1 when a target is missed
 
 The openai SDK (3.x) is built on ``httpx2``, a fork of httpx, so its transport comes from there;
 ours and the floor use ``httpx``. Every transport returns the body through the same kind of
-stream: one piece, or ``--piece-size`` pieces. Both helpers must reassemble the same completion
-(checked after every run), so every row does the same work.
+stream, in 64 KiB pieces as a network would deliver them (``--piece-size``; 0 for one piece).
+Both helpers must reassemble the same completion (checked after every run), so every row does
+the same work.
 """
 
 from __future__ import annotations
@@ -625,7 +627,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="10x smaller, one repetition")
     parser.add_argument("--repeat", type=int, default=0, help="repetitions (default 5, quick 1)")
     parser.add_argument(
-        "--piece-size", type=int, default=0, help="serve the body in pieces of this many bytes"
+        "--piece-size",
+        type=int,
+        default=65536,
+        help="serve the body in pieces of this many bytes (default 65536; 0: one piece)",
     )
     parser.add_argument("--json", metavar="PATH", help="write the results as JSON")
     parser.add_argument("--no-sync", action="store_true", help="skip the sync client rows")
