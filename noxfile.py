@@ -30,5 +30,5 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Compare streaming against the openai SDK on the same bytes (installed only here)."""
-    session.install("-e", ".", "openai>=2", "httpx2")
+    session.install("-e", ".", "openai>=3,<4", "httpx2")  # openai 3.x is built on httpx2
     session.run("python", "benchmarks/bench_streaming.py", *session.posargs)
