@@ -1,4 +1,4 @@
-"""Sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s typecheck``, ``nox -s bench``."""
+"""Sessions: ``nox -s tests``, ``lint``, ``typecheck``, ``docs`` (run the examples), ``bench``."""
 
 from __future__ import annotations
 
@@ -17,14 +17,21 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     session.install("ruff>=0.6")
-    session.run("ruff", "check", "heroku_inference", "tests", "benchmarks", "noxfile.py")
-    session.run("ruff", "format", "--check", "heroku_inference", "tests", "benchmarks")
+    session.run("ruff", "check", "heroku_inference", "tests", "benchmarks", "docs", "noxfile.py")
+    session.run("ruff", "format", "--check", "heroku_inference", "tests", "benchmarks", "docs")
 
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[lint,emulator]")
     session.run("mypy", "heroku_inference")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Run every example in docs/ against the emulator (FastAPI is installed only here)."""
+    session.install("-e", ".[test]", "fastapi")
+    session.run("python", "docs/check_examples.py", *session.posargs)
 
 
 @nox.session
