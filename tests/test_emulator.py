@@ -19,6 +19,7 @@ import heroku_inference._transport as sdk_transport
 from heroku_inference import (
     APIConnectionError,
     APIResponseValidationError,
+    APITimeoutError,
     AsyncClient,
     AuthenticationError,
     BadRequestError,
@@ -1124,3 +1125,24 @@ def test_serving_without_uvicorn_names_the_extra(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setitem(sys.modules, "uvicorn", None)
     with pytest.raises(ConfigurationError, match=r"pip install 'heroku-inference\[emulator\]'"):
         serve(Emulator(), port=0)
+
+
+def test_a_slow_drip_past_the_read_timeout_times_out_in_process(emu: Emulator) -> None:
+    emu.fault("slow", delay=0.3, after=1)
+    with emu.client(max_retries=0) as client:
+        stream = client.chat.completions.create(messages=HI, stream=True, timeout=0.05)
+        with stream, pytest.raises(APITimeoutError, match="interrupted after 1 chunk"):
+            list(stream)
+
+
+@pytest.mark.anyio
+async def test_a_slow_drip_past_the_read_timeout_times_out_in_process_async(
+    emu: Emulator,
+) -> None:
+    emu.fault("slow", delay=0.3, after=1)
+    async with emu.async_client(max_retries=0) as client:
+        stream = await client.chat.completions.create(messages=HI, stream=True, timeout=0.05)
+        async with stream:
+            with pytest.raises(APITimeoutError):
+                async for _ in stream:
+                    pass

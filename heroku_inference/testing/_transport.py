@@ -2,8 +2,9 @@
 ``httpx.AsyncClient`` alike, with no server and no socket.
 
 The body streams part by part as the client reads it: one SSE event at a time, pausing with
-``time.sleep`` (sync) or ``anyio.sleep`` (async) on a slow drip, and raising
-``httpx.RemoteProtocolError`` where a fault drops the connection.
+``time.sleep`` (sync) or ``anyio.sleep`` (async) on a slow drip (``httpx.ReadTimeout`` when a
+pause outlasts the client's read timeout), and raising ``httpx.RemoteProtocolError`` where a
+fault drops the connection.
 """
 
 from __future__ import annotations
@@ -54,6 +55,19 @@ def _target(request: httpx.Request) -> str:
     return request.url.raw_path.decode("ascii", "replace")
 
 
+def _stall(part: Delay, request: httpx.Request) -> tuple[float, bool]:
+    """How long to pause for ``part``, and whether the client's read timeout runs out first
+    (then, as on a real socket, the read fails after the timeout)."""
+    read_timeout = request.extensions.get("timeout", {}).get("read")
+    if read_timeout is not None and part.seconds > read_timeout:
+        return read_timeout, True
+    return part.seconds, False
+
+
+def _timed_out(request: httpx.Request) -> httpx.ReadTimeout:
+    return httpx.ReadTimeout("no data before the read timeout (emulator: slow)", request=request)
+
+
 def _dropped(request: httpx.Request) -> httpx.RemoteProtocolError:
     return httpx.RemoteProtocolError(
         "peer closed connection without sending complete message body "
@@ -70,7 +84,10 @@ class _SyncBody(httpx.SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         for part in self._parts:
             if isinstance(part, Delay):
-                time.sleep(part.seconds)
+                seconds, late = _stall(part, self._request)
+                time.sleep(seconds)
+                if late:
+                    raise _timed_out(self._request)
             elif isinstance(part, Disconnect):
                 raise _dropped(self._request)
             else:
@@ -91,7 +108,10 @@ class _AsyncBody(httpx.AsyncByteStream):
     async def __anext__(self) -> bytes:
         for part in self._parts:
             if isinstance(part, Delay):
-                await anyio.sleep(part.seconds)
+                seconds, late = _stall(part, self._request)
+                await anyio.sleep(seconds)
+                if late:
+                    raise _timed_out(self._request)
             elif isinstance(part, Disconnect):
                 raise _dropped(self._request)
             else:
