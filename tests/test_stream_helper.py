@@ -469,7 +469,7 @@ async def test_the_helper_reports_its_request_id_and_retries(api: Flavor) -> Non
     async with entered(api, stream_manager(api, client)) as stream:
         final = await call(api, stream.get_final_completion)
         assert stream.retries_taken == 1
-        assert stream.request_id == final._request_id
+        assert stream.request_id == final._request_id == "req_stream"
     assert final._retries_taken == 1
     assert len(seen) == 2
     await api.close(client)
