@@ -1,12 +1,16 @@
-"""``AsyncClient`` and ``Client``: settings, a connection pool, and the resources on top."""
+"""``AsyncClient`` and ``Client``: settings, a connection pool, and the resources on top.
+
+A client holds a ``Context`` (settings and the driver that owns the pool); its resources are
+built from that context on first use. ``with_options()`` wraps a new context in a new client,
+so no resource can keep old settings.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 import httpx
 
@@ -14,18 +18,16 @@ from ._config import (
     DEFAULT_CONNECTION_LIMITS,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
-    Settings,
     as_timeout,
     checked_headers,
     checked_max_retries,
     resolve_settings,
 )
-from ._logs import setup_logging
+from ._context import Context
+from ._logs import logger, setup_logging
 from ._transport import AsyncDriver, SyncDriver
 from ._types import NOT_GIVEN, NotGiven
-
-if TYPE_CHECKING:
-    from .resources.chat import AsyncChat, Chat
+from .resources.chat import AsyncChat, Chat
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -33,6 +35,7 @@ _HTTPX_DEFAULT_TIMEOUT = httpx.Timeout(5.0)
 _C = TypeVar("_C", bound="_BaseClient[Any, Any]")
 _HttpT = TypeVar("_HttpT", httpx.Client, httpx.AsyncClient)
 _DriverT = TypeVar("_DriverT", SyncDriver, AsyncDriver)
+_TransportT = httpx.BaseTransport | httpx.AsyncBaseTransport
 
 
 class _BaseClient(Generic[_HttpT, _DriverT]):
@@ -41,10 +44,8 @@ class _BaseClient(Generic[_HttpT, _DriverT]):
 
     _http_class: ClassVar[type[httpx.Client] | type[httpx.AsyncClient]]
     _driver_class: ClassVar[type[AsyncDriver] | type[SyncDriver]]
-    _settings: Settings
+    _context: Context[_DriverT]
     _owns_http: bool
-    _http: _HttpT
-    _driver: _DriverT
 
     def __init__(
         self,
@@ -56,6 +57,7 @@ class _BaseClient(Generic[_HttpT, _DriverT]):
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         http_client: _HttpT | None = None,
+        transport: _TransportT | None = None,
     ) -> None:
         http_class = self._http_class
         if http_client is not None and not isinstance(http_client, http_class):
@@ -64,12 +66,14 @@ class _BaseClient(Generic[_HttpT, _DriverT]):
                 f"http_client must be an httpx.{http_class.__name__}, got "
                 f"{type(http_client).__name__} (use {other} for that kind of httpx client)"
             )
+        if http_client is not None and transport is not None:
+            raise TypeError("pass http_client or transport, not both")
         if isinstance(timeout, NotGiven):
             # A caller-supplied client that sets its own timeout keeps it.
             own = http_client.timeout if http_client is not None else None
             keep = own is not None and own != _HTTPX_DEFAULT_TIMEOUT
             timeout = own if keep else DEFAULT_TIMEOUT
-        self._settings = resolve_settings(
+        settings = resolve_settings(
             api_key=api_key,
             base_url=base_url,
             model=model,
@@ -78,29 +82,45 @@ class _BaseClient(Generic[_HttpT, _DriverT]):
             default_headers=default_headers,
         )
         setup_logging()
-        self._owns_http = http_client is None
-        self._http = http_client or cast(
-            _HttpT, http_class(limits=DEFAULT_CONNECTION_LIMITS, follow_redirects=True)
+        if settings.emulated and http_client is None and transport is None:
+            transport = _emulator_transport()
+        http = http_client or cast(
+            _HttpT,
+            http_class(
+                limits=DEFAULT_CONNECTION_LIMITS,
+                follow_redirects=True,
+                transport=transport,  # type: ignore[arg-type]
+            ),
         )
-        self._driver = cast(_DriverT, self._driver_class(self._http))  # type: ignore[arg-type]
+        driver = cast(_DriverT, self._driver_class(http))  # type: ignore[arg-type]
+        self._adopt(Context(settings, driver), owns_http=http_client is None)
+
+    def _adopt(self, context: Context[_DriverT], *, owns_http: bool) -> None:
+        self._context = context
+        self._owns_http = owns_http
 
     @property
     def base_url(self) -> httpx.URL:
         """The service's URL, without ``/v1``."""
-        return self._settings.base_url
+        return self._context.settings.base_url
 
     @property
     def model(self) -> str | None:
         """The default model of requests that name none."""
-        return self._settings.model
+        return self._context.settings.model
 
     @property
     def timeout(self) -> httpx.Timeout:
-        return self._settings.timeout
+        return self._context.settings.timeout
 
     @property
     def max_retries(self) -> int:
-        return self._settings.max_retries
+        return self._context.settings.max_retries
+
+    @property
+    def _http(self) -> _HttpT:
+        http: _HttpT = self._context.driver.http  # type: ignore[assignment]
+        return http
 
     def with_options(
         self: _C,
@@ -125,37 +145,54 @@ class _BaseClient(Generic[_HttpT, _DriverT]):
             changes["model"] = model
         if default_headers is not None:
             extra = checked_headers(default_headers, "default_headers")
-            changes["default_headers"] = {**self._settings.default_headers, **extra}
-        copy = object.__new__(type(self))
-        copy.__dict__.update(
-            {k: v for k, v in self.__dict__.items() if k not in ("chat",)},
-            _settings=dataclasses.replace(self._settings, **changes),
-            _owns_http=False,
-        )
+            changes["default_headers"] = {**self._context.settings.default_headers, **extra}
+        copy = type(self).__new__(type(self))
+        copy._adopt(self._context.replace(**changes), owns_http=False)
         return copy
 
     def __repr__(self) -> str:
+        settings = self._context.settings
         return (
-            f"{type(self).__name__}(base_url={str(self._settings.base_url)!r}, "
-            f"model={self._settings.model!r}, max_retries={self._settings.max_retries})"
+            f"{type(self).__name__}(base_url={str(settings.base_url)!r}, "
+            f"model={settings.model!r}, max_retries={settings.max_retries})"
         )
+
+
+def _emulator_transport() -> _TransportT:
+    from .testing import Emulator
+
+    logger.warning(
+        "INFERENCE_URL names the built-in emulator: answers are made up locally and no "
+        "request leaves this process. Set INFERENCE_URL to your Heroku add-on's URL for "
+        "real completions."
+    )
+    return Emulator().transport()
 
 
 class AsyncClient(_BaseClient[httpx.AsyncClient, AsyncDriver]):
     """The async client. Reads ``INFERENCE_URL``, ``INFERENCE_KEY`` and ``INFERENCE_MODEL_ID``.
 
     ```python
+    import asyncio
+
     from heroku_inference import AsyncClient
 
-    async with AsyncClient() as client:
-        completion = await client.chat.completions.create(
-            messages=[{"role": "user", "content": "Why is Heroku so cool?"}],
-        )
-        print(completion.choices[0].message.content)
+
+    async def main() -> None:
+        async with AsyncClient() as client:
+            completion = await client.chat.completions.create(
+                messages=[{"role": "user", "content": "Why is Heroku so cool?"}],
+            )
+            print(completion.choices[0].message.content)
+
+
+    asyncio.run(main())
     ```
 
     Arguments win over the environment. ``http_client`` lets you bring your own
-    ``httpx.AsyncClient`` (proxies, mTLS, a mock transport); this client does not close it.
+    ``httpx.AsyncClient`` (proxies, mTLS); this client does not close it. ``transport`` gives
+    the pool this client creates another httpx transport (``httpx.MockTransport``, the
+    emulator's). ``INFERENCE_URL=emulator`` runs on the built-in emulator.
     """
 
     _http_class = httpx.AsyncClient
@@ -163,14 +200,13 @@ class AsyncClient(_BaseClient[httpx.AsyncClient, AsyncDriver]):
 
     @cached_property
     def chat(self) -> AsyncChat:
-        from .resources.chat import AsyncChat
-
-        return AsyncChat(self)
+        """``client.chat.completions``."""
+        return AsyncChat(self._context)
 
     async def aclose(self) -> None:
         """Close the connection pool, unless it was supplied by the caller or is shared."""
         if self._owns_http:
-            await self._http.aclose()
+            await self._context.driver.http.aclose()
 
     close = aclose
 
@@ -204,14 +240,13 @@ class Client(_BaseClient[httpx.Client, SyncDriver]):
 
     @cached_property
     def chat(self) -> Chat:
-        from .resources.chat import Chat
-
-        return Chat(self)
+        """``client.chat.completions``."""
+        return Chat(self._context)
 
     def close(self) -> None:
         """Close the connection pool, unless it was supplied by the caller or is shared."""
         if self._owns_http:
-            self._http.close()
+            self._context.driver.http.close()
 
     def __enter__(self) -> Client:
         return self

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 from collections.abc import Mapping
@@ -12,13 +13,7 @@ import httpx
 from ._exceptions import ConfigurationError
 from ._version import __version__
 
-__all__ = [
-    "DEFAULT_MAX_RETRIES",
-    "DEFAULT_TIMEOUT",
-    "Settings",
-    "normalize_base_url",
-    "resolve_settings",
-]
+__all__ = ["DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT"]  # public; the rest is for the package
 
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 """5 s to connect; 10 minutes for everything else (long generations are slow to start)."""
@@ -28,6 +23,14 @@ DEFAULT_CONNECTION_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_con
 URL_VARIABLE = "INFERENCE_URL"
 KEY_VARIABLE = "INFERENCE_KEY"
 MODEL_VARIABLE = "INFERENCE_MODEL_ID"
+
+EMULATOR_URL = "emulator"
+"""The ``INFERENCE_URL`` (or ``base_url``) that opts into the built-in emulator, in-process."""
+EMULATOR_BASE_URL = "https://heroku-inference.emulator"
+"""Where an emulated client's requests go; nothing resolves it, the in-process transport
+answers."""
+EMULATOR_KEY = "inf-emulator-key"
+EMULATOR_MODEL = "claude-4-5-sonnet"
 
 USER_AGENT = (
     f"heroku-inference-python/{__version__} "
@@ -54,6 +57,8 @@ class Settings:
     timeout: httpx.Timeout
     max_retries: int
     default_headers: Mapping[str, str] = field(default_factory=dict)
+    emulated: bool = False
+    """Requests go to the built-in emulator (``INFERENCE_URL=emulator``)."""
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}"}
@@ -97,8 +102,23 @@ def resolve_settings(
     env = os.environ if environ is None else environ
     url = base_url if base_url is not None else env.get(URL_VARIABLE)
     if not url:
-        raise ConfigurationError(_missing(URL_VARIABLE, "base_url"))
+        raise ConfigurationError(
+            _missing(URL_VARIABLE, "base_url")
+            + f" To develop without Heroku, set {URL_VARIABLE}={EMULATOR_URL} "
+            "to use the built-in emulator."
+        )
     key = api_key if api_key is not None else env.get(KEY_VARIABLE)
+    model = model if model is not None else (env.get(MODEL_VARIABLE) or None)
+    if is_emulator_url(url):
+        return Settings(
+            base_url=httpx.URL(EMULATOR_BASE_URL),
+            api_key=_Secret(key.strip() if key and key.strip() else EMULATOR_KEY),
+            model=model or EMULATOR_MODEL,
+            timeout=as_timeout(timeout),
+            max_retries=checked_max_retries(max_retries),
+            default_headers=checked_headers(default_headers, "default_headers"),
+            emulated=True,
+        )
     if not key or not key.strip():
         raise ConfigurationError(_missing(KEY_VARIABLE, "api_key"))
     key = key.strip()
@@ -111,11 +131,16 @@ def resolve_settings(
     return Settings(
         base_url=normalize_base_url(str(url)),
         api_key=_Secret(key),
-        model=model if model is not None else (env.get(MODEL_VARIABLE) or None),
+        model=model,
         timeout=as_timeout(timeout),
         max_retries=checked_max_retries(max_retries),
         default_headers=checked_headers(default_headers, "default_headers"),
     )
+
+
+def is_emulator_url(url: str | httpx.URL) -> bool:
+    """Whether ``url`` opts into the built-in emulator: ``emulator`` (or ``emulator://``)."""
+    return str(url).strip().lower().rstrip("/:") == EMULATOR_URL
 
 
 def checked_max_retries(max_retries: int) -> int:
@@ -141,14 +166,27 @@ def checked_headers(headers: Mapping[str, str] | None, argument: str) -> dict[st
 
 
 def as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
-    """A float (seconds for every phase), an ``httpx.Timeout``, or ``None`` (no timeout)."""
+    """A float (seconds for every phase), an ``httpx.Timeout``, or ``None`` (no timeout).
+
+    Seconds are positive and finite; an ``httpx.Timeout`` is checked phase by phase.
+    """
     if isinstance(timeout, httpx.Timeout):
+        for phase in ("connect", "read", "write", "pool"):
+            _check_seconds(getattr(timeout, phase), f"timeout.{phase}")
         return timeout
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float)):
         raise ConfigurationError(
             f"timeout must be seconds (a number), an httpx.Timeout or None, got {timeout!r}"
         )
+    _check_seconds(timeout, "timeout")
     return httpx.Timeout(timeout)
+
+
+def _check_seconds(value: float | None, name: str) -> None:
+    if value is not None and not (isinstance(value, int | float) and 0 < value < math.inf):
+        raise ConfigurationError(
+            f"{name} must be a positive number of seconds (or None for no limit), got {value!r}"
+        )
 
 
 def _missing(variable: str, argument: str) -> str:

@@ -1,9 +1,10 @@
-"""The error tree, and turning what the server or the network said into it.
+"""The error tree. Every class reports ``heroku_inference`` as its module.
 
 HerokuInferenceError
 ├── ConfigurationError            missing or invalid settings
-└── APIError                      .message .body .request .retries_taken
-    ├── APIStatusError            .status_code .response .request_id .type .code
+├── EventLoopError                an AsyncClient used on another event loop than its own
+└── APIError                      .message .body .request .request_id .retries_taken
+    ├── APIStatusError            .status_code .response .type .code
     │   ├── BadRequestError 400   ├── AuthenticationError 401   ├── PermissionDeniedError 403
     │   ├── NotFoundError 404     ├── RequestTimeoutError 408   ├── UnprocessableEntityError 422
     │   ├── RateLimitError 429    └── InternalServerError >= 500
@@ -11,14 +12,13 @@ HerokuInferenceError
     ├── StreamError               an error inside a stream (in-band, malformed, truncated)
     └── APIConnectionError        transport failures, also while iterating a stream
         └── APITimeoutError
+
+API errors are built whole by ``CallErrors`` (``_call_errors.py``), the one place that knows
+the request, its request id, the retries it took and the key to keep out of them.
 """
 
 from __future__ import annotations
 
-import json
-import re
-import socket
-import ssl
 from typing import Any
 
 import httpx
@@ -32,6 +32,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",
+    "EventLoopError",
     "HerokuInferenceError",
     "InternalServerError",
     "NotFoundError",
@@ -42,9 +43,6 @@ __all__ = [
     "UnprocessableEntityError",
 ]
 
-REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-heroku-request-id", "x-amz-cf-id")
-"""Headers that may name the request, most specific first (``x-amz-cf-id``: CloudFront's)."""
-
 
 class HerokuInferenceError(Exception):
     """The base of every error this SDK raises."""
@@ -54,26 +52,83 @@ class ConfigurationError(HerokuInferenceError):
     """Settings are missing or invalid; the message names the variable and how to set it."""
 
 
+class EventLoopError(HerokuInferenceError, RuntimeError):
+    """An ``AsyncClient`` was used on an event loop other than the one it first ran on.
+
+    Its connection pool belongs to that first loop. Create one client per event loop (in a
+    lifespan handler or a fixture), not one at module level shared by several loops.
+    """
+
+
 class APIError(HerokuInferenceError):
     """The server could not be reached, or answered with an error.
 
     ``body`` is the parsed error body (a dict for JSON, the text otherwise, ``None`` when there
-    was none); ``retries_taken`` is how many retries were made before giving up.
+    was none); ``request_id`` names the request when the server gave it one; ``retries_taken``
+    is how many retries were made before giving up.
     """
 
     message: str
     body: object
     request: httpx.Request | None
+    request_id: str | None
     retries_taken: int
 
     def __init__(
-        self, message: str, *, request: httpx.Request | None = None, body: object = None
+        self,
+        message: str,
+        *,
+        request: httpx.Request | None = None,
+        body: object = None,
+        request_id: str | None = None,
+        retries_taken: int = 0,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.request = request
         self.body = body
-        self.retries_taken = 0
+        self.request_id = request_id
+        self.retries_taken = retries_taken
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructors cannot be rebuilt from ``args``: restore the state instead,
+        # so errors cross process boundaries (task queues, multiprocessing), with the request's
+        # credentials left behind.
+        state = {key: _without_credentials(value) for key, value in self.__dict__.items()}
+        return (_restore, (type(self), self.args), state)
+
+
+def _restore(cls: type[APIError], args: tuple[Any, ...]) -> APIError:
+    error = cls.__new__(cls)
+    error.args = args
+    return error
+
+
+def _without_credentials(value: object) -> object:
+    """A request or response as it can be pickled: the same, minus the Authorization header
+    (and, for a response whose body was never read, minus the body)."""
+    if isinstance(value, httpx.Request):
+        headers = [(k, v) for k, v in value.headers.raw if k.lower() != b"authorization"]
+        return httpx.Request(value.method, value.url, headers=headers)
+    if isinstance(value, httpx.Response):
+        try:
+            content = value.content
+        except httpx.ResponseNotRead:
+            content = b""
+        try:
+            request = _without_credentials(value.request)
+        except RuntimeError:  # a response built without a request
+            request = None
+        # The content is already decoded: the copy must not decode it again.
+        skip = (b"content-encoding", b"content-length", b"transfer-encoding")
+        headers = [(k, v) for k, v in value.headers.raw if k.lower() not in skip]
+        return httpx.Response(
+            value.status_code,
+            headers=headers,
+            content=content,
+            request=request if isinstance(request, httpx.Request) else None,
+        )
+    return value
 
 
 class APIStatusError(APIError):
@@ -81,7 +136,6 @@ class APIStatusError(APIError):
 
     status_code: int
     response: httpx.Response
-    request_id: str | None
     type: str | None
     code: str | int | None
 
@@ -93,11 +147,18 @@ class APIStatusError(APIError):
         body: object,
         type: str | None = None,
         code: str | int | None = None,
+        request_id: str | None = None,
+        retries_taken: int = 0,
     ) -> None:
-        super().__init__(message, request=response.request, body=body)
+        super().__init__(
+            message,
+            request=response.request,
+            body=body,
+            request_id=request_id,
+            retries_taken=retries_taken,
+        )
         self.response = response
         self.status_code = response.status_code
-        self.request_id = request_id_of(response)
         self.type = type
         self.code = code
 
@@ -157,8 +218,16 @@ class StreamError(APIError):
         raw: str | None = None,
         type: str | None = None,
         code: str | int | None = None,
+        request_id: str | None = None,
+        retries_taken: int = 0,
     ) -> None:
-        super().__init__(message, request=request, body=body)
+        super().__init__(
+            message,
+            request=request,
+            body=body,
+            request_id=request_id,
+            retries_taken=retries_taken,
+        )
         self.raw = raw
         self.type = type
         self.code = code
@@ -172,7 +241,7 @@ class APITimeoutError(APIConnectionError):
     """A connect, read, write or pool timeout."""
 
 
-_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
     403: PermissionDeniedError,
@@ -183,173 +252,16 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
 }
 
 
-def request_id_of(response: httpx.Response) -> str | None:
-    """The request id the server or the edge gave this response, if any."""
-    headers = response.headers
-    for name in REQUEST_ID_HEADERS:
-        value: str | None = headers.get(name)
-        if value:
-            return value
-    return None
+def status_error_class(status: int) -> type[APIStatusError]:
+    """The error class for an HTTP error status."""
+    cls = STATUS_ERRORS.get(status)
+    if cls is not None:
+        return cls
+    return InternalServerError if status >= 500 else APIStatusError
 
 
-def parse_error_body(text: str) -> tuple[object, str | None, str | None, str | int | None]:
-    """Parse an error body in any form Heroku sends: ``(body, message, type, code)``.
-
-    Forms: ``{"error": {...}}``, ``{"error": "<JSON string>"}``, ``{"error": "text"}``, flat
-    ``{"message": ..., "code": ...}``, HTML from the edge, plain text. Never raises.
-    """
-    text = text.strip()
-    if not text:
-        return None, None, None, None
-    try:
-        body: object = json.loads(text)
-    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-        return text, _message_of_text(text), None, None
-    if not isinstance(body, dict):
-        return body, _short(text), None, None
-    details: object = body
-    error = body.get("error")
-    if isinstance(error, str):
-        decoded = _json_object(error)
-        if decoded is not None:
-            body = {**body, "error": decoded}
-            details = decoded
-        else:
-            return body, error, _str_or_none(body.get("type")), _code(body.get("code"))
-    elif isinstance(error, dict):
-        details = error
-    assert isinstance(details, dict)
-    message = details.get("message")
-    if not isinstance(message, str) or not message:
-        message = _short(json.dumps(details)) if details else None
-    return body, message, _str_or_none(details.get("type")), _code(details.get("code"))
-
-
-def make_status_error(response: httpx.Response) -> APIStatusError:
-    """The typed error for a 4xx/5xx response whose body has been read."""
-    try:
-        text = response.text
-    except Exception:  # undecodable bytes: still give a readable error
-        text = response.content.decode("utf-8", "replace")
-    body, detail, type_, code = parse_error_body(text)
-    status = response.status_code
-    message = f"{status} {response.reason_phrase or 'Error'}".rstrip()
-    if detail:
-        message = f"{message}: {detail}"
-    request_id = request_id_of(response)
-    if request_id:
-        message = f"{message} (request id: {request_id})"
-    cls = _STATUS_ERRORS.get(status)
-    if cls is None:
-        cls = InternalServerError if status >= 500 else APIStatusError
-    return cls(message, response=response, body=body, type=type_, code=code)
-
-
-def connection_error(exc: Exception, request: httpx.Request | None) -> APIConnectionError:
-    """Wrap a transport failure, saying what it was (DNS, TLS, refused, timeout...)."""
-    error = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
-    where = f" ({request.method} {request.url.host}{request.url.path})" if request else ""
-    wrapped = error(f"{describe_transport_error(exc)}{where}", request=request)
-    wrapped.__cause__ = exc
-    return wrapped
-
-
-def describe_transport_error(exc: BaseException) -> str:
-    """One line naming the kind of network failure and its underlying reason."""
-    if isinstance(exc, httpx.TimeoutException):
-        phase = {
-            httpx.ConnectTimeout: "connecting",
-            httpx.ReadTimeout: "waiting for data",
-            httpx.WriteTimeout: "sending the request",
-            httpx.PoolTimeout: "waiting for a free connection from the pool",
-        }.get(type(exc), "")
-        return f"Request timed out{' while ' + phase if phase else ''}"
-    if isinstance(exc, httpx.DecodingError):
-        return f"Could not decode the response body: {exc}"
-    chain = _cause_chain(exc)
-    reason = next((str(e) for e in reversed(chain) if str(e)), type(exc).__name__)
-    if isinstance(exc, httpx.LocalProtocolError | httpx.UnsupportedProtocol):
-        return f"The request could not be sent: {reason}"
-    for error in chain:
-        if isinstance(error, socket.gaierror):
-            return f"DNS lookup failed: {reason}"
-        if isinstance(error, ssl.SSLError | ssl.CertificateError):
-            return f"TLS handshake failed: {reason}"
-        if isinstance(error, ConnectionRefusedError):
-            return f"Connection refused: {reason}"
-        if isinstance(error, ConnectionResetError):
-            return f"Connection reset by peer: {reason}"
-    lowered = reason.lower()
-    if any(
-        s in lowered
-        for s in (
-            "name or service not known",
-            "nodename nor servname",
-            "getaddrinfo",
-            "name resolution",
-            "no address associated",
-        )
-    ):
-        return f"DNS lookup failed: {reason}"
-    if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
-        return f"TLS handshake failed: {reason}"
-    if "refused" in lowered:
-        return f"Connection refused: {reason}"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return f"The server closed the connection unexpectedly: {reason}"
-    return f"Connection error: {reason}"
-
-
-def _cause_chain(exc: BaseException) -> list[BaseException]:
-    """``exc``, its causes, and the members of exception groups among them (trio reports a
-    refused connection as a group of per-address failures), outermost first."""
-    chain: list[BaseException] = []
-    pending: list[BaseException] = [exc]
-    while pending and len(chain) < 16:
-        current = pending.pop(0)
-        if any(current is seen for seen in chain):
-            continue
-        chain.append(current)
-        cause = current.__cause__ or current.__context__
-        if cause is not None:
-            pending.append(cause)
-        members = getattr(current, "exceptions", None)
-        if isinstance(members, tuple):
-            pending.extend(m for m in members if isinstance(m, BaseException))
-    return chain
-
-
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"<[^>]+>")
-
-
-def _message_of_text(text: str) -> str:
-    match = _TITLE.search(text)
-    if match and match.group(1).strip():
-        return f"{' '.join(match.group(1).split())} (HTML error page)"
-    if "<" in text and ">" in text:
-        stripped = " ".join(_TAG.sub(" ", text).split())
-        return f"{_short(stripped)} (HTML error page)" if stripped else "HTML error page"
-    return _short(text)
-
-
-def _json_object(text: str) -> dict[str, Any] | None:
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _code(value: object) -> str | int | None:
-    return value if isinstance(value, str | int) and not isinstance(value, bool) else None
-
-
-def _short(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+for _name in __all__:
+    # Tracebacks and pickles name ``heroku_inference.BadRequestError``, never the private
+    # module, however the class was first reached.
+    globals()[_name].__module__ = "heroku_inference"
+del _name

@@ -8,9 +8,10 @@ from typing import Any, TypeVar
 import pydantic
 import pydantic_core
 
-__all__ = ["BaseModel", "json_validator"]
+__all__ = ["BaseModel", "ResponseModel", "json_validator", "set_origin"]
 
 M = TypeVar("M", bound=pydantic.BaseModel)
+R = TypeVar("R", bound="ResponseModel")
 
 
 class BaseModel(pydantic.BaseModel):
@@ -29,6 +30,25 @@ class BaseModel(pydantic.BaseModel):
     def to_json(self, *, indent: int | None = 2) -> str:
         """The model as JSON, with only the fields that were set (as on the wire)."""
         return self.model_dump_json(indent=indent, exclude_unset=True)
+
+
+class ResponseModel(BaseModel):
+    """A whole response of an endpoint, which knows the request it came from.
+
+    ``_request_id`` and ``_retries_taken`` (named as in the openai SDK, so they can never
+    clash with a field the server sends) tell which request produced it and how many retries
+    it took; both are ``None`` for a response built from relayed data.
+    """
+
+    _request_id: str | None = pydantic.PrivateAttr(default=None)
+    _retries_taken: int | None = pydantic.PrivateAttr(default=None)
+
+
+def set_origin(response: R, *, request_id: str | None, retries_taken: int) -> R:
+    """Record on ``response`` the request it came from; returns it."""
+    response._request_id = request_id
+    response._retries_taken = retries_taken
+    return response
 
 
 def json_validator(model: type[M]) -> Callable[[str | bytes], M]:

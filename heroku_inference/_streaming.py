@@ -1,10 +1,18 @@
-"""``AsyncStream`` and ``Stream``: typed chunks from a streamed response, always closed.
+"""``AsyncStream`` and ``Stream``: typed items from a streamed response, always closed.
 
-The response is closed at the end, on ``break`` inside ``with``/``async with``, on errors and on
-cancellation. A stream that reached its terminator reads the rest of the body first, so the
-connection goes back to the pool instead of being dropped.
+This is the chunk-level interface every streaming helper builds on (the chat stream helper,
+the agents stream, the tool runner). Its contract:
 
-The chunk generators hold the response and the decoder, never the stream object, so a sync
+- iterating yields the decoder's items (``ChatCompletionChunk``s for chat) in order;
+- iteration stops (``StopIteration``/``StopAsyncIteration``) only after the server's
+  terminator, so a normal end always means a whole response (``finished`` is then true);
+- every other end raises an ``APIError``: ``StreamError`` (in-band error, malformed event,
+  truncated body, or reading on after an error or a close) or ``APIConnectionError``;
+- the response is closed at the end, on ``break`` inside ``with``/``async with``, on errors
+  and on cancellation. A stream that reached its terminator reads the rest of the body first,
+  so the connection goes back to the pool instead of being dropped.
+
+The item generators hold the response and the decoder, never the stream object, so a sync
 ``Stream`` dropped without ``with`` is closed by ``__del__`` as soon as it is unreferenced.
 """
 
@@ -12,20 +20,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from types import TracebackType
-from typing import Generic, TypeVar, cast
+from typing import Generic, TypeVar
 
 import anyio
 import httpx
+import pydantic
 from httpx_sse import EventSource, ServerSentEvent, SSEError
 
-from ._exceptions import APIError, StreamError, connection_error, request_id_of
-from ._sse import ChunkDecoder
+from ._exceptions import APIError
+from ._sse import EventDecoder
 from ._transport import Outcome
-from .types.chat import ChatCompletionChunk
 
 __all__ = ["AsyncStream", "Stream"]
 
-T = TypeVar("T")
+T = TypeVar("T", bound=pydantic.BaseModel)
 
 _DRAIN_EVENTS = 64
 """Events read after the terminator, at most, to reach the end of the body."""
@@ -34,54 +42,52 @@ _SETTLE_EVENTS = 1024
 _SETTLE_SECONDS = 0.25
 
 
-class _StreamBase:
-    __slots__ = ("_decoder", "response", "retries_taken")
+class _StreamBase(Generic[T]):
+    __slots__ = ("_decoder", "response")
 
-    def __init__(self, outcome: Outcome) -> None:
+    def __init__(self, outcome: Outcome, decoder: EventDecoder[T]) -> None:
         self.response: httpx.Response = outcome.response
-        self.retries_taken: int = outcome.retries_taken
-        self._decoder = ChunkDecoder(outcome.response.request, outcome.retries_taken)
+        self._decoder = decoder
 
     @property
     def request_id(self) -> str | None:
-        return request_id_of(self.response)
+        """The id the server gave this request, if any."""
+        return self._decoder.errors.request_id
 
-    def _unfinished(self) -> StreamError | None:
-        """``None`` once the server's terminator arrived, else the error for reading on."""
-        return None if self._decoder.done else self._decoder.closed_early()
+    @property
+    def retries_taken(self) -> int:
+        """Retries the request took before the stream began."""
+        return self._decoder.errors.retries_taken
+
+    @property
+    def finished(self) -> bool:
+        """Whether the server's terminator has arrived: the response is whole."""
+        return self._decoder.done
 
 
-def _map_error(exc: Exception, response: httpx.Response, decoder: ChunkDecoder) -> APIError:
+def _map_error(exc: Exception, response: httpx.Response, decoder: EventDecoder[T]) -> APIError:
     if response.is_closed:
         # Closed by the caller (a "stop" button in another task): say so, not what the
         # transport below made of it ("bad file descriptor", "pop from an empty deque").
         return decoder.closed_early()
-    request = response.request
     if isinstance(exc, SSEError):
         kind = response.headers.get("content-type", "none")
-        error: APIError = StreamError(
+        return decoder.errors.stream(
             f"Expected a text/event-stream response, got content type {kind!r}: "
-            "the server did not stream this response",
-            request=request,
+            "the server did not stream this response"
         )
-        error.retries_taken = decoder.retries_taken
-        return error
-    error = connection_error(exc, request)
-    error.message = f"{error.message}; the stream was interrupted after {decoder.events} chunk(s)"
-    error.args = (error.message,)
-    error.retries_taken = decoder.retries_taken
-    return error
+    return decoder.errors.connection(exc, interrupted_after=decoder.count)
 
 
-async def _aiter_chunks(
-    response: httpx.Response, decoder: ChunkDecoder
-) -> AsyncGenerator[ChatCompletionChunk, None]:
+async def _aiter_items(
+    response: httpx.Response, decoder: EventDecoder[T]
+) -> AsyncGenerator[T, None]:
     events = EventSource(response).aiter_sse()
     try:
         async for sse in events:
-            chunk = decoder.decode(sse)
-            if chunk is not None:
-                yield chunk
+            item = decoder.decode(sse)
+            if item is not None:
+                yield item
             elif decoder.done:
                 break
         if not decoder.done:
@@ -125,8 +131,8 @@ async def _asettle(events: AsyncGenerator[ServerSentEvent, None]) -> None:
     await events.aclose()
 
 
-class AsyncStream(_StreamBase, Generic[T]):
-    """An async iterator of typed chunks. Use it in ``async with`` so it is always closed.
+class AsyncStream(_StreamBase[T]):
+    """An async iterator of typed items. Use it in ``async with`` so it is always closed.
 
     ```python
     stream = await client.chat.completions.create(messages=messages, stream=True)
@@ -138,16 +144,16 @@ class AsyncStream(_StreamBase, Generic[T]):
 
     __slots__ = ("_iterator",)
 
-    def __init__(self, outcome: Outcome) -> None:
-        super().__init__(outcome)
-        self._iterator = _aiter_chunks(self.response, self._decoder)
+    def __init__(self, outcome: Outcome, decoder: EventDecoder[T]) -> None:
+        super().__init__(outcome, decoder)
+        self._iterator = _aiter_items(self.response, decoder)
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self
 
     async def __anext__(self) -> T:
         try:
-            return cast(T, await self._iterator.__anext__())
+            return await self._iterator.__anext__()
         except StopAsyncIteration:
             if self._decoder.done:
                 raise
@@ -172,15 +178,13 @@ class AsyncStream(_StreamBase, Generic[T]):
             await self.response.aclose()
 
 
-def _iter_chunks(
-    response: httpx.Response, decoder: ChunkDecoder
-) -> Generator[ChatCompletionChunk, None, None]:
+def _iter_items(response: httpx.Response, decoder: EventDecoder[T]) -> Generator[T, None, None]:
     events = EventSource(response).iter_sse()
     try:
         for sse in events:
-            chunk = decoder.decode(sse)
-            if chunk is not None:
-                yield chunk
+            item = decoder.decode(sse)
+            if item is not None:
+                yield item
             elif decoder.done:
                 break
         if not decoder.done:
@@ -204,8 +208,8 @@ def _drain(events: Iterator[ServerSentEvent]) -> None:
         pass
 
 
-class Stream(_StreamBase, Generic[T]):
-    """An iterator of typed chunks. Use it in ``with`` so it is always closed.
+class Stream(_StreamBase[T]):
+    """An iterator of typed items. Use it in ``with`` so it is always closed.
 
     ```python
     with client.chat.completions.create(messages=messages, stream=True) as stream:
@@ -216,16 +220,16 @@ class Stream(_StreamBase, Generic[T]):
 
     __slots__ = ("_iterator",)
 
-    def __init__(self, outcome: Outcome) -> None:
-        super().__init__(outcome)
-        self._iterator = _iter_chunks(self.response, self._decoder)
+    def __init__(self, outcome: Outcome, decoder: EventDecoder[T]) -> None:
+        super().__init__(outcome, decoder)
+        self._iterator = _iter_items(self.response, decoder)
 
     def __iter__(self) -> Iterator[T]:
         return self
 
     def __next__(self) -> T:
         try:
-            return cast(T, self._iterator.__next__())
+            return self._iterator.__next__()
         except StopIteration:
             if self._decoder.done:
                 raise

@@ -9,7 +9,6 @@ only carry the commands out: send, sleep, read.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
@@ -18,8 +17,10 @@ from typing import Any
 import anyio
 import httpx
 
+from ._call_errors import CallErrors
 from ._config import USER_AGENT, Settings
-from ._exceptions import APIError, connection_error, make_status_error, request_id_of
+from ._error_bodies import request_id_of
+from ._event_loop import LoopGuard
 from ._logs import logger
 from ._retry import retry_delay, should_retry_error, should_retry_status
 
@@ -41,10 +42,19 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """A successful response (read, unless the call streams) and the retries it took."""
+    """A successful response (read, unless the call streams), and what builds the errors
+    found in it (a stream's, a body that is not what was expected)."""
 
     response: httpx.Response
-    retries_taken: int
+    errors: CallErrors
+
+    @property
+    def retries_taken(self) -> int:
+        return self.errors.retries_taken
+
+    @property
+    def request_id(self) -> str | None:
+        return self.errors.request_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +94,12 @@ def request_flow(settings: Settings, call: Call, build_request: BuildRequest) ->
     headers.update(call.headers or {})
     headers.update(settings.auth_headers())
     retries_taken = 0
+    waited = 0.0
     while True:
         request = build_request(
             call.method, url, content=call.body, headers=headers, timeout=call.timeout
         )
+        errors = CallErrors(request, settings.api_key, retries_taken, waited)
         logger.debug("%s %s: attempt %d", call.method, call.path, retries_taken + 1)
         response: httpx.Response | None = None
         try:
@@ -95,23 +107,26 @@ def request_flow(settings: Settings, call: Call, build_request: BuildRequest) ->
             assert response is not None
             if response.is_success and call.stream:
                 _log_response(call, response, retries_taken)
-                return Outcome(response, retries_taken)
+                return Outcome(response, errors.answered(response))
             yield Read(response)
         except httpx.RequestError as exc:
             if retries_taken < call.max_retries and should_retry_error(exc):
-                yield _pause(call, retries_taken, f"failed ({type(exc).__name__})", None)
+                pause = _pause(call, retries_taken, f"failed ({type(exc).__name__})", None)
+                yield pause
                 retries_taken += 1
+                waited += pause.seconds
                 continue
-            raise _with_retries(connection_error(exc, request), retries_taken) from exc
+            raise errors.connection(exc) from exc
         _log_response(call, response, retries_taken)
         if response.is_success:
-            return Outcome(response, retries_taken)
+            return Outcome(response, errors.answered(response))
         if retries_taken < call.max_retries and should_retry_status(response):
-            yield _pause(call, retries_taken, f"answered {response.status_code}", response)
+            pause = _pause(call, retries_taken, f"answered {response.status_code}", response)
+            yield pause
             retries_taken += 1
+            waited += pause.seconds
             continue
-        error = _without_key(make_status_error(response), settings.api_key)
-        raise _with_retries(error, retries_taken)
+        raise errors.status(response)
 
 
 def _pause(call: Call, retries_taken: int, why: str, response: httpx.Response | None) -> Sleep:
@@ -127,23 +142,6 @@ def _pause(call: Call, retries_taken: int, why: str, response: httpx.Response | 
         call.max_retries,
     )
     return Sleep(delay)
-
-
-def _with_retries(error: APIError, retries_taken: int) -> APIError:
-    error.retries_taken = retries_taken
-    return error
-
-
-def _without_key(error: APIError, key: str) -> APIError:
-    """Blank out the key should the server echo it in an error's message or body."""
-    if key and key in error.message:
-        error.message = error.message.replace(key, "<redacted>")
-        error.args = (error.message,)
-    if isinstance(error.body, str) and key in error.body:
-        error.body = error.body.replace(key, "<redacted>")
-    elif key and error.body is not None and key in json.dumps(error.body):
-        error.body = json.loads(json.dumps(error.body).replace(key, "<redacted>"))
-    return error
 
 
 def _log_response(call: Call, response: httpx.Response, retries_taken: int) -> None:
@@ -188,14 +186,20 @@ class _Steps:
 
 
 class AsyncDriver:
-    """Carries out a flow's commands on an ``httpx.AsyncClient``, sleeping with anyio."""
+    """Carries out a flow's commands on an ``httpx.AsyncClient``, sleeping with anyio.
 
-    __slots__ = ("http",)
+    The pool belongs to the event loop it is first used on; another loop gets an
+    ``EventLoopError`` before anything is sent.
+    """
+
+    __slots__ = ("_loop", "http")
 
     def __init__(self, http: httpx.AsyncClient) -> None:
         self.http = http
+        self._loop = LoopGuard()
 
     async def run(self, settings: Settings, call: Call) -> Outcome:
+        self._loop.check()
         steps = _Steps(request_flow(settings, call, self.http.build_request))
         try:
             command = steps.first()

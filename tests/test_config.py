@@ -286,7 +286,13 @@ async def test_the_key_is_not_in_reprs_or_urls(api: Flavor) -> None:
 
     await api.create(client)
 
-    for text in (repr(client), str(client), repr(copy), repr(client._settings)):
+    for text in (
+        repr(client),
+        str(client),
+        repr(copy),
+        repr(client._context),
+        repr(client._context.settings),
+    ):
         assert API_KEY not in text
     assert repr(client) == (
         f"{api.client_class.__name__}(base_url='https://inference.test', "
@@ -431,7 +437,7 @@ async def test_with_options_shares_the_pool_and_does_not_close_it(api: Flavor) -
     copy = client.with_options(timeout=7, max_retries=0)
 
     assert copy._http is client._http
-    assert copy.chat.completions._client is copy
+    assert copy.chat.completions._context is copy._context
     assert (copy.timeout, copy.max_retries) == (httpx.Timeout(7), 0)
     assert (client.timeout, client.max_retries) == (DEFAULT_TIMEOUT, 2)
 
@@ -439,6 +445,23 @@ async def test_with_options_shares_the_pool_and_does_not_close_it(api: Flavor) -
     assert not client._http.is_closed
     await api.close(client)
     assert client._http.is_closed
+
+
+@both
+async def test_with_options_resources_built_before_the_copy_follow_the_copy(api: Flavor) -> None:
+    handler, seen = replies(ok(), ok())
+    client = api.client(handler)
+    original = client.chat.completions  # cached on the original before copying
+    copy = client.with_options(model="nova-lite", default_headers={"X-Copy": "yes"})
+
+    assert copy.chat.completions is not original
+    await api.create(copy)
+    await api.create(client)
+    copied, plain = (json.loads(request.content) for request in seen)
+    assert copied["model"] == "nova-lite"
+    assert seen[0].headers["x-copy"] == "yes"
+    assert plain["model"] == MODEL
+    assert "x-copy" not in seen[1].headers
 
 
 @both

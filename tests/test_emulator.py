@@ -1069,7 +1069,7 @@ def test_async_client_accepts_options(emu: Emulator) -> None:
     client = emu.async_client(model="nova-lite", max_retries=5)
     assert isinstance(client, AsyncClient)
     assert (client.model, client.max_retries) == ("nova-lite", 5)
-    assert str(client.base_url) == "http://heroku-inference.emulator"
+    assert str(client.base_url) == "https://heroku-inference.emulator"
 
 
 # -- the ASGI app in-process, and serving without uvicorn ---------------------------------

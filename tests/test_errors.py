@@ -29,11 +29,8 @@ from heroku_inference import (
     StreamError,
     UnprocessableEntityError,
 )
-from heroku_inference._exceptions import (
-    describe_transport_error,
-    make_status_error,
-    parse_error_body,
-)
+from heroku_inference._call_errors import CallErrors, describe_transport_error
+from heroku_inference._error_bodies import parse_error_body
 
 from .flavors import Flavor, both
 from .helpers import API_KEY, fixture_bytes, replies
@@ -219,6 +216,10 @@ def test_status_codes_map_to_classes(code: int, error_class: type[APIStatusError
     assert str(error).endswith(": m")
 
 
+def make_status_error(response: httpx.Response) -> APIStatusError:
+    return CallErrors(response.request, secret="").status(response)
+
+
 def read_response(
     code: int, content: bytes, headers: dict[str, str] | None = None
 ) -> httpx.Response:
@@ -383,12 +384,13 @@ async def failure(api: Flavor, base_url: str) -> APIConnectionError:
 
 @both
 async def test_connection_refused(api: Flavor) -> None:
-    error = await failure(api, f"http://127.0.0.1:{free_port()}")
+    port = free_port()
+    error = await failure(api, f"http://127.0.0.1:{port}")
 
     assert type(error) is APIConnectionError
     assert isinstance(error.__cause__, httpx.ConnectError)
     assert str(error).startswith("Connection refused: ")
-    assert str(error).endswith("(POST 127.0.0.1/v1/chat/completions)")
+    assert str(error).endswith(f"(POST 127.0.0.1:{port}/v1/chat/completions)")
 
 
 @both
@@ -520,3 +522,65 @@ def test_a_cause_chain_with_a_cycle_terminates() -> None:
     first.__cause__ = second
     second.__cause__ = first
     assert describe_transport_error(first) == "Connection error: second"
+
+
+@both
+async def test_stream_errors_carry_the_request_its_id_and_the_retries(api: Flavor) -> None:
+    from .helpers import chunk, sse_events, sse_response
+    from .test_streaming import read_all
+
+    body = sse_events([chunk("Hi"), {"error": {"message": "overloaded", "code": 529}}])
+    handler, _ = replies(httpx.Response(503), sse_response(body))
+    client = api.client(handler)
+    stream = await api.create(client, stream=True)
+    with pytest.raises(StreamError) as raised:
+        await read_all(api, stream)
+    error = raised.value
+    assert error.request is not None
+    assert error.request.url.path == "/v1/chat/completions"
+    assert error.request_id == "req_stream"
+    assert error.retries_taken == 1
+
+
+@both
+async def test_an_unexpected_2xx_body_error_carries_the_request_id(api: Flavor) -> None:
+    handler, _ = replies(
+        httpx.Response(200, text="<html>hi</html>", headers={"x-request-id": "r1"})
+    )
+    client = api.client(handler)
+    with pytest.raises(APIResponseValidationError) as raised:
+        await api.create(client)
+    assert (raised.value.request_id, raised.value.retries_taken) == ("r1", 0)
+
+
+@pytest.mark.parametrize(
+    "status", [400, 401, 403, 404, 408, 409, 422, 429, 500, 503], ids=lambda s: f"http{s}"
+)
+def test_status_errors_survive_pickling_without_the_key(status: int) -> None:
+    import pickle
+
+    request = httpx.Request(
+        "POST",
+        "https://inference.test/v1/chat/completions",
+        headers={"Authorization": f"Bearer {API_KEY}"},
+    )
+    response = httpx.Response(
+        status,
+        json={"error": {"message": "nope", "type": "t", "code": status}},
+        headers={"x-request-id": "r7"},
+        request=request,
+    )
+    response.read()
+    error = CallErrors(request, API_KEY, retries_taken=2).status(response)
+    data = pickle.dumps(error)
+    assert API_KEY.encode() not in data
+    copy = pickle.loads(data)
+    assert type(copy) is type(error)
+    assert (str(copy), copy.status_code, copy.request_id, copy.retries_taken, copy.body) == (
+        str(error),
+        status,
+        "r7",
+        2,
+        error.body,
+    )
+    assert "authorization" not in copy.request.headers

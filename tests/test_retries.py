@@ -277,7 +277,9 @@ def test_the_flow_returns_the_outcome_after_reading_a_success() -> None:
     with pytest.raises(StopIteration) as stopped:
         flow.send(None)
 
-    assert stopped.value.value == Outcome(good, retries_taken=1)
+    outcome = stopped.value.value
+    assert isinstance(outcome, Outcome)
+    assert (outcome.response, outcome.retries_taken) == (good, 1)
 
 
 def test_a_streamed_success_is_returned_unread() -> None:

@@ -12,13 +12,20 @@ import pytest
 from httpx_sse import ServerSentEvent
 
 from heroku_inference import ChatCompletionChunk, StreamError
-from heroku_inference._sse import ChunkDecoder
+from heroku_inference._call_errors import CallErrors
+from heroku_inference._sse import EventDecoder, chat_chunk_decoder
 
 from .flavors import Flavor, both
 from .helpers import SPLITS, chunk, sse_events
 from .test_streaming import body_response, create_stream, read_all, read_into
 
 REQUEST = httpx.Request("POST", "https://inference.test/v1/chat/completions")
+
+
+def ChunkDecoder(request: httpx.Request) -> EventDecoder[ChatCompletionChunk]:
+    return chat_chunk_decoder(CallErrors(request, secret=""))
+
+
 CHUNK = json.dumps(chunk("Hi"))
 
 
@@ -34,7 +41,7 @@ def test_a_chunk_payload_is_decoded_and_counted() -> None:
     decoded = decoder.decode(event(CHUNK))
     assert isinstance(decoded, ChatCompletionChunk)
     assert decoded.choices[0].delta.content == "Hi"
-    assert decoder.events == 1
+    assert decoder.count == 1
     assert not decoder.done
 
 
@@ -65,7 +72,7 @@ def test_events_without_a_chunk_are_skipped(skipped: ServerSentEvent) -> None:
     decoder = ChunkDecoder(REQUEST)
     assert decoder.decode(skipped) is None
     assert not decoder.done
-    assert decoder.events == 0
+    assert decoder.count == 0
 
 
 def test_an_unknown_event_name_with_a_chunk_is_not_dropped() -> None:

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import httpx
-import pydantic
-import pydantic_core
-
-from .._config import Settings, as_timeout, checked_headers
-from .._exceptions import (
-    APIResponseValidationError,
-    ConfigurationError,
-    parse_error_body,
-    request_id_of,
+from .._call_params import (
+    OPTION_KEYS,
+    check_keywords,
+    encode_json_body,
+    request_headers,
+    request_timeout,
 )
+from .._config import Settings
+from .._exceptions import ConfigurationError
 from .._models import BaseModel
+from .._responses import parse_response
 from .._transport import Call, Outcome
 from ..types.chat import ChatCompletion, ChatCompletionMessage
-from ..types.chat_params import ChatCompletionCreateParams, RequestOptions
+from ..types.chat_params import ChatCompletionCreateParams
 
 __all__ = ["build_chat_call", "message_param", "parse_chat_completion"]
 
@@ -28,10 +26,10 @@ PATH = "/v1/chat/completions"
 TOOL_CALL_PLACEHOLDER = "."
 """The content sent for a replayed assistant message that has tool calls and no text."""
 
-_OPTION_KEYS = RequestOptions.__required_keys__ | RequestOptions.__optional_keys__
 _KNOWN_KEYS = (
     ChatCompletionCreateParams.__required_keys__ | ChatCompletionCreateParams.__optional_keys__
 )
+_REFUSED_BY_STREAM = {"stream": "stream() always streams; leave out stream=True."}
 
 
 def build_chat_call(
@@ -41,13 +39,7 @@ def build_chat_call(
 
     Only the fields the caller set go in the body. Unknown keywords are a ``TypeError``.
     """
-    unknown = params.keys() - _KNOWN_KEYS
-    if unknown:
-        name = sorted(unknown)[0]
-        raise TypeError(
-            f"{method_name}() got an unexpected keyword argument {name!r}. "
-            f"To send a field this SDK does not know, use extra_body={{{name!r}: ...}}."
-        )
+    check_keywords(params, _KNOWN_KEYS, method_name, refused=_REFUSED_BY_STREAM)
     if "messages" not in params:
         raise TypeError(f"{method_name}() missing required keyword argument: 'messages'")
     model = params.get("model") or settings.model
@@ -58,28 +50,21 @@ def build_chat_call(
         )
     body: dict[str, Any] = {"model": model, "messages": _messages(params["messages"])}
     for key, value in params.items():
-        if key not in _OPTION_KEYS and key not in ("model", "messages"):
+        if key not in OPTION_KEYS and key not in ("model", "messages"):
             body[key] = value
     if stream:
         body["stream"] = True
     extra_body = params.get("extra_body")
     if extra_body:
         body.update(extra_body)
-    for key, value in body.items():
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"{key} must be a finite number, got {value!r}")
-    try:
-        content = pydantic_core.to_json(body)
-    except pydantic_core.PydanticSerializationError as exc:
-        raise TypeError(f"{method_name}() got a value that cannot be sent as JSON: {exc}") from None
     return Call(
         method="POST",
         path=PATH,
-        body=content,
-        timeout=as_timeout(params["timeout"]) if "timeout" in params else settings.timeout,
+        body=encode_json_body(body, method_name),
+        timeout=request_timeout(params, settings.timeout),
         max_retries=settings.max_retries,
         stream=stream,
-        headers=checked_headers(params.get("extra_headers"), "extra_headers"),
+        headers=request_headers(params),
     )
 
 
@@ -134,38 +119,4 @@ def _messages(messages: Iterable[Any]) -> list[Any]:
 
 def parse_chat_completion(outcome: Outcome) -> ChatCompletion:
     """The ``ChatCompletion`` in a read 2xx response; a clear error when it is not one."""
-    response = outcome.response
-    try:
-        completion = ChatCompletion.model_validate_json(response.content)
-    except (pydantic.ValidationError, ValueError) as exc:
-        raise _invalid_body(response, exc, outcome.retries_taken) from exc
-    if "choices" not in completion.model_fields_set and "error" in (completion.model_extra or {}):
-        # An error object sent with a 2xx status: not a completion with no choices.
-        body, detail, _, _ = parse_error_body(response.text)
-        error = APIResponseValidationError(
-            f"The server answered {response.status_code} with an error instead of a chat "
-            f"completion: {detail}",
-            request=response.request,
-            body=body,
-        )
-        error.retries_taken = outcome.retries_taken
-        raise error
-    completion._request_id = request_id_of(response)
-    completion._retries_taken = outcome.retries_taken
-    return completion
-
-
-def _invalid_body(
-    response: httpx.Response, exc: Exception, retries_taken: int
-) -> APIResponseValidationError:
-    text = response.content.decode("utf-8", "replace")
-    kind = response.headers.get("content-type", "no content type")
-    snippet = " ".join(text[:200].split())
-    error = APIResponseValidationError(
-        f"The server answered {response.status_code} with a body that is not a chat completion "
-        f"({kind}): {snippet!r}. {type(exc).__name__}: {str(exc).splitlines()[0]}",
-        request=response.request,
-        body=text,
-    )
-    error.retries_taken = retries_taken
-    return error
+    return parse_response(outcome, ChatCompletion, "a chat completion", marker="choices")

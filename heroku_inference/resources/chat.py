@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal, overload
+from typing import Literal, overload
 
 from typing_extensions import Unpack
 
-from .._chat_stream import AsyncChatCompletionStreamManager, ChatCompletionStreamManager
+from .._chat_stream import (
+    AsyncChatCompletionStream,
+    AsyncChatCompletionStreamManager,
+    ChatCompletionStream,
+    ChatCompletionStreamManager,
+)
+from .._context import AsyncContext, SyncContext
+from .._sse import chat_chunk_decoder
 from .._streaming import AsyncStream, Stream
 from ..types.chat import ChatCompletion, ChatCompletionChunk
 from ..types.chat_params import ChatCompletionCreateParams
 from ._chat_call import build_chat_call, parse_chat_completion
-
-if TYPE_CHECKING:
-    from .._client import AsyncClient, Client
 
 __all__ = ["AsyncChat", "AsyncCompletions", "Chat", "Completions"]
 
@@ -22,10 +26,10 @@ __all__ = ["AsyncChat", "AsyncCompletions", "Chat", "Completions"]
 class AsyncCompletions:
     """``POST /v1/chat/completions`` on an ``AsyncClient``."""
 
-    __slots__ = ("_client",)
+    __slots__ = ("_context",)
 
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
+    def __init__(self, context: AsyncContext) -> None:
+        self._context = context
 
     @overload
     async def create(
@@ -51,10 +55,12 @@ class AsyncCompletions:
         )
         ```
         """
-        settings = self._client._settings
+        settings = self._context.settings
         call = build_chat_call(settings, params, stream=stream)
-        outcome = await self._client._driver.run(settings, call)
-        return AsyncStream(outcome) if stream else parse_chat_completion(outcome)
+        outcome = await self._context.driver.run(settings, call)
+        if stream:
+            return AsyncStream(outcome, chat_chunk_decoder(outcome.errors))
+        return parse_chat_completion(outcome)
 
     def stream(
         self, **params: Unpack[ChatCompletionCreateParams]
@@ -68,11 +74,15 @@ class AsyncCompletions:
                     print(event.delta, end="")
         ```
         """
-        settings = self._client._settings
+        settings = self._context.settings
         call = build_chat_call(settings, params, stream=True, method_name="stream")
+        driver = self._context.driver
 
-        async def open_stream() -> AsyncStream[ChatCompletionChunk]:
-            return AsyncStream(await self._client._driver.run(settings, call))
+        async def open_stream() -> AsyncChatCompletionStream:
+            outcome = await driver.run(settings, call)
+            return AsyncChatCompletionStream(
+                AsyncStream(outcome, chat_chunk_decoder(outcome.errors))
+            )
 
         return AsyncChatCompletionStreamManager(open_stream)
 
@@ -80,10 +90,10 @@ class AsyncCompletions:
 class Completions:
     """``POST /v1/chat/completions`` on a ``Client``."""
 
-    __slots__ = ("_client",)
+    __slots__ = ("_context",)
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
+    def __init__(self, context: SyncContext) -> None:
+        self._context = context
 
     @overload
     def create(
@@ -109,10 +119,12 @@ class Completions:
         )
         ```
         """
-        settings = self._client._settings
+        settings = self._context.settings
         call = build_chat_call(settings, params, stream=stream)
-        outcome = self._client._driver.run(settings, call)
-        return Stream(outcome) if stream else parse_chat_completion(outcome)
+        outcome = self._context.driver.run(settings, call)
+        if stream:
+            return Stream(outcome, chat_chunk_decoder(outcome.errors))
+        return parse_chat_completion(outcome)
 
     def stream(self, **params: Unpack[ChatCompletionCreateParams]) -> ChatCompletionStreamManager:
         """Stream typed events; use with ``with``. Nothing is sent before entering.
@@ -123,28 +135,38 @@ class Completions:
                 print(text, end="")
         ```
         """
-        settings = self._client._settings
+        settings = self._context.settings
         call = build_chat_call(settings, params, stream=True, method_name="stream")
-        return ChatCompletionStreamManager(lambda: Stream(self._client._driver.run(settings, call)))
+        driver = self._context.driver
+
+        def open_stream() -> ChatCompletionStream:
+            outcome = driver.run(settings, call)
+            return ChatCompletionStream(Stream(outcome, chat_chunk_decoder(outcome.errors)))
+
+        return ChatCompletionStreamManager(open_stream)
 
 
 class AsyncChat:
-    __slots__ = ("__dict__", "_client")
+    """``client.chat`` on an ``AsyncClient``."""
 
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
+    __slots__ = ("__dict__", "_context")
+
+    def __init__(self, context: AsyncContext) -> None:
+        self._context = context
 
     @cached_property
     def completions(self) -> AsyncCompletions:
-        return AsyncCompletions(self._client)
+        return AsyncCompletions(self._context)
 
 
 class Chat:
-    __slots__ = ("__dict__", "_client")
+    """``client.chat`` on a ``Client``."""
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
+    __slots__ = ("__dict__", "_context")
+
+    def __init__(self, context: SyncContext) -> None:
+        self._context = context
 
     @cached_property
     def completions(self) -> Completions:
-        return Completions(self._client)
+        return Completions(self._context)

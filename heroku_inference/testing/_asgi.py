@@ -8,14 +8,11 @@ finishing the response, which makes the server drop the connection mid-body.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
 
-from ._plan import Delay, Disconnect
-
-if TYPE_CHECKING:
-    from ._emulator import Emulator
+from ._plan import Delay, Disconnect, PlanMaker
 
 __all__ = ["ASGIApp", "create_app"]
 
@@ -29,7 +26,7 @@ INCOMPLETE_RESPONSE_LOG = "ASGI callable returned without completing response."
 """What uvicorn logs when the app drops a connection on purpose (``_server`` hides it)."""
 
 
-def create_app(emulator: Emulator) -> ASGIApp:
+def create_app(emulator: PlanMaker) -> ASGIApp:
     """An ASGI app that answers every HTTP request with ``emulator``.
 
     ```python
@@ -60,7 +57,7 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-async def _http(emulator: Emulator, scope: Scope, receive: Receive, send: Send) -> None:
+async def _http(emulator: PlanMaker, scope: Scope, receive: Receive, send: Send) -> None:
     chunks: list[bytes] = []
     while True:
         message = await receive()

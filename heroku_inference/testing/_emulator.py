@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, get_args
 
 import httpx
 
+from .._config import EMULATOR_BASE_URL, EMULATOR_KEY, EMULATOR_MODEL
 from ._engine import Engine
 from ._errors import error_reply
 from ._plan import Plan, RecordedRequest
@@ -28,9 +29,9 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_API_KEY", "DEFAULT_BASE_URL", "DEFAULT_MODEL", "Emulator"]
 
-DEFAULT_MODEL = "claude-4-5-sonnet"
-DEFAULT_API_KEY = "inf-emulator-key"
-DEFAULT_BASE_URL = "http://heroku-inference.emulator"
+DEFAULT_MODEL = EMULATOR_MODEL
+DEFAULT_API_KEY = EMULATOR_KEY
+DEFAULT_BASE_URL = EMULATOR_BASE_URL
 """The base URL of in-process clients; nothing resolves it, the transport answers."""
 
 _DEFAULT_AFTER = {"disconnect": 1, "truncate": 1, "malformed": 1, "inband_error": 1, "slow": 0}
@@ -198,23 +199,17 @@ class Emulator:
         """An ``AsyncClient`` wired to this emulator in-process; it closes its own pool."""
         from .._client import AsyncClient
 
-        owned = "http_client" not in options
-        if owned:
-            options["http_client"] = httpx.AsyncClient(transport=self.transport())
-        client = AsyncClient(**self._client_defaults(options))
-        client._owns_http = owned
-        return client
+        if "http_client" not in options:
+            options.setdefault("transport", self.transport())
+        return AsyncClient(**self._client_defaults(options))
 
     def client(self, **options: Any) -> Client:
         """A ``Client`` wired to this emulator in-process; it closes its own pool."""
         from .._client import Client
 
-        owned = "http_client" not in options
-        if owned:
-            options["http_client"] = httpx.Client(transport=self.transport())
-        client = Client(**self._client_defaults(options))
-        client._owns_http = owned
-        return client
+        if "http_client" not in options:
+            options.setdefault("transport", self.transport())
+        return Client(**self._client_defaults(options))
 
     def _client_defaults(self, options: dict[str, Any]) -> dict[str, Any]:
         options.setdefault("api_key", self.api_key or DEFAULT_API_KEY)

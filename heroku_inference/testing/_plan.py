@@ -8,12 +8,21 @@ transport and the ASGI app each carry a plan out their own way.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, Protocol, TypeAlias
 
 import httpx
 
-__all__ = ["DISCONNECT", "Delay", "Disconnect", "Part", "Plan", "RecordedRequest"]
+__all__ = [
+    "DISCONNECT",
+    "Delay",
+    "Disconnect",
+    "Part",
+    "Plan",
+    "PlanMaker",
+    "RecordedRequest",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,3 +83,16 @@ class RecordedRequest:
             except ValueError:
                 body = None
         return cls(method=method.upper(), path=path, headers=headers, content=content, body=body)
+
+
+class PlanMaker(Protocol):
+    """What serves a plan for each request: the ``Emulator`` (the transport and the ASGI app
+    need nothing else of it)."""
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        headers: Sequence[tuple[str, str]] | Mapping[str, str] | httpx.Headers,
+        content: bytes = b"",
+    ) -> Plan: ...

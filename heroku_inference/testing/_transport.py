@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import TYPE_CHECKING
 
 import anyio
 import httpx
 
-from ._plan import Delay, Disconnect, Part
-
-if TYPE_CHECKING:
-    from ._emulator import Emulator
+from ._plan import Delay, Disconnect, Part, PlanMaker
 
 __all__ = ["EmulatorTransport"]
 
@@ -33,7 +29,7 @@ class EmulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     ```
     """
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: PlanMaker) -> None:
         self.emulator = emulator
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:

@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeAlias
 import pydantic
 from pydantic_core import core_schema
 
-from .._models import BaseModel
+from .._models import BaseModel, ResponseModel
 
 __all__ = [
     "ChatCompletion",
@@ -113,7 +113,7 @@ class Choice(BaseModel):
     logprobs: ChoiceLogprobs | None = None
 
 
-class ChatCompletion(BaseModel):
+class ChatCompletion(ResponseModel):
     """A whole chat completion, as returned by ``create()`` or reassembled from a stream.
 
     ``_request_id`` and ``_retries_taken`` tell which request produced it and how many
@@ -127,9 +127,6 @@ class ChatCompletion(BaseModel):
     system_fingerprint: str | None = None
     choices: list[Choice] = pydantic.Field(default_factory=list)
     usage: Usage | None = None
-
-    _request_id: str | None = pydantic.PrivateAttr(default=None)
-    _retries_taken: int | None = pydantic.PrivateAttr(default=None)
 
 
 class FunctionDelta(BaseModel):

@@ -1,0 +1,44 @@
+"""A read 2xx response to a typed model, or a clear error when it is not one."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import pydantic
+
+from ._error_bodies import parse_error_body
+from ._models import ResponseModel, set_origin
+from ._transport import Outcome
+
+__all__ = ["parse_response"]
+
+R = TypeVar("R", bound=ResponseModel)
+
+
+def parse_response(outcome: Outcome, model: type[R], kind: str, marker: str) -> R:
+    """The ``model`` in a read 2xx response, knowing the request it came from.
+
+    ``kind`` names it for messages (``"a chat completion"``); ``marker`` is a field every
+    real answer has (``"choices"``), so that an error object sent with a 2xx status is an
+    error, not an empty answer.
+    """
+    response = outcome.response
+    try:
+        parsed = model.model_validate_json(response.content)
+    except (pydantic.ValidationError, ValueError) as exc:
+        text = response.content.decode("utf-8", "replace")
+        content_type = response.headers.get("content-type", "no content type")
+        snippet = " ".join(text[:200].split())
+        raise outcome.errors.invalid_response(
+            f"The server answered {response.status_code} with a body that is not {kind} "
+            f"({content_type}): {snippet!r}. {type(exc).__name__}: {str(exc).splitlines()[0]}",
+            body=text,
+        ) from exc
+    if marker not in parsed.model_fields_set and "error" in (parsed.model_extra or {}):
+        error = parse_error_body(response.text)
+        raise outcome.errors.invalid_response(
+            f"The server answered {response.status_code} with an error instead of {kind}: "
+            f"{error.message}",
+            body=error.body,
+        )
+    return set_origin(parsed, request_id=outcome.request_id, retries_taken=outcome.retries_taken)
