@@ -7,6 +7,7 @@ so no resource can keep old settings.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from functools import cached_property
 from types import TracebackType
@@ -161,12 +162,18 @@ class _BaseClient(Generic[_HttpT, _DriverT]):
 def _emulator_transport() -> _TransportT:
     from .testing import Emulator
 
-    logger.warning(
-        "INFERENCE_URL names the built-in emulator: answers are made up locally and no "
-        "request leaves this process. Set INFERENCE_URL to your Heroku add-on's URL for "
-        "real completions."
-    )
+    _announce_emulator()
     return Emulator().transport()
+
+
+@functools.cache
+def _announce_emulator() -> None:
+    """Once per process: say that answers are made up locally."""
+    logger.warning(
+        "Using the built-in emulator (INFERENCE_URL or base_url is 'emulator'): answers are "
+        "made up locally and no request leaves this process. Set INFERENCE_URL to your Heroku "
+        "add-on's URL for real completions."
+    )
 
 
 class AsyncClient(_BaseClient[httpx.AsyncClient, AsyncDriver]):

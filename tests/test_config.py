@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 from typing import Any
 
 import httpx
@@ -554,3 +556,69 @@ async def test_a_supplied_http_client_keeps_its_own_timeout(api: Flavor) -> None
 
 def test_the_default_timeout_is_five_seconds_to_connect_and_ten_minutes_to_read() -> None:
     assert httpx.Timeout(600.0, connect=5.0) == DEFAULT_TIMEOUT
+
+
+@pytest.mark.parametrize(
+    "timeout",
+    [-1, 0, float("inf"), float("nan"), httpx.Timeout(5, read=-1), httpx.Timeout(5, connect=0)],
+    ids=["negative", "zero", "inf", "nan", "negative-read", "zero-connect"],
+)
+@both
+async def test_a_timeout_that_is_not_positive_is_refused(api: Flavor, timeout: Any) -> None:
+    with pytest.raises(ConfigurationError, match="must be a positive number of seconds"):
+        api.client_class(api_key=API_KEY, base_url=BASE_URL, timeout=timeout)
+    client = api.client(http_client=api.http(lambda request: ok()))
+    with pytest.raises(ConfigurationError, match="must be a positive number of seconds"):
+        client.with_options(timeout=timeout)
+    with pytest.raises(ConfigurationError, match="must be a positive number of seconds"):
+        await api.create(client, timeout=timeout)
+
+
+@both
+async def test_a_missing_url_mentions_the_emulator(api: Flavor) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        api.client_class(api_key=API_KEY)
+    assert "INFERENCE_URL=emulator" in str(raised.value)
+
+
+@pytest.mark.parametrize("url", ["emulator", "EMULATOR", "emulator://", " emulator/ "])
+@both
+async def test_inference_url_emulator_runs_on_the_built_in_emulator(
+    api: Flavor, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INFERENCE_URL", url)  # no key, no model: the emulator needs neither
+    client = api.client_class()
+    completion = await api.create(client, messages=[{"role": "user", "content": "ping"}])
+    await api.close(client)
+    assert completion.choices[0].message.content is not None
+    assert "ping" in completion.choices[0].message.content
+    assert completion._request_id is not None
+    assert completion._request_id.startswith("req_emulator_")
+
+
+def test_the_emulator_is_announced_once_per_process() -> None:
+    script = (
+        "from heroku_inference import AsyncClient, Client\n"
+        "Client(base_url='emulator'); Client(base_url='emulator')\n"
+        "AsyncClient(base_url='emulator')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stderr.count("Using the built-in emulator") == 1
+
+
+@both
+async def test_the_emulator_url_keeps_an_explicit_model_and_key(api: Flavor) -> None:
+    client = api.client_class(base_url="emulator", api_key="inf-mine", model="nova-lite")
+    assert client.model == "nova-lite"
+    completion = await api.create(client)
+    await api.close(client)
+    assert completion.model == "nova-lite"
+
+
+@pytest.mark.parametrize("url", ["emulator.example.com", "https://emulator", "emulators"])
+def test_only_the_exact_emulator_url_opts_in(url: str) -> None:
+    from heroku_inference._config import is_emulator_url
+
+    assert not is_emulator_url(url)

@@ -584,3 +584,25 @@ def test_status_errors_survive_pickling_without_the_key(status: int) -> None:
         error.body,
     )
     assert "authorization" not in copy.request.headers
+
+
+@both
+async def test_a_refused_connection_names_the_retries_it_took(api: Flavor) -> None:
+    port = free_port()
+    client = api.client(base_url=f"http://127.0.0.1:{port}", max_retries=1, timeout=2)
+    try:
+        with pytest.raises(APIConnectionError) as raised:
+            await api.create(client)
+    finally:
+        await api.close(client)
+    message = str(raised.value)
+    assert raised.value.retries_taken == 1
+    assert f"POST 127.0.0.1:{port}/v1/chat/completions; gave up after 1 retry and " in message
+    assert message.endswith(" s of waiting)")
+
+
+def test_a_mock_errors_own_text_wins_over_what_raised_it() -> None:
+    # respx raises ConnectError("boom") from its own SideEffectError(<Route ...>).
+    error = httpx.ConnectError("boom")
+    error.__cause__ = RuntimeError("<Route <Scheme eq 'https'>>")
+    assert describe_transport_error(error) == "Connection error: boom"
