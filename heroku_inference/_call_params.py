@@ -6,7 +6,6 @@ name; a value that JSON cannot carry as it is gets a ``TypeError`` naming its fi
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Mapping, Set
 from typing import Any
@@ -48,6 +47,8 @@ def check_keywords(
     message = f"{method_name}() got an unexpected keyword argument {name!r}"
     if refused and name in refused:
         raise TypeError(f"{message}: {refused[name]}")
+    import difflib  # only on this error path: it costs an import otherwise
+
     close = difflib.get_close_matches(name, sorted(known - OPTION_KEYS), n=1, cutoff=0.75)
     if close:
         message += f"; did you mean {close[0]!r}?"

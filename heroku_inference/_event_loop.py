@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import weakref
 
@@ -12,14 +11,20 @@ __all__ = ["LoopGuard"]
 
 
 def _current_loop() -> object:
-    """The running asyncio loop, or the running trio run's token."""
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        trio = sys.modules.get("trio")
-        if trio is None:
-            raise
-        return trio.lowlevel.current_trio_token()
+    """The running asyncio loop, or the running trio run's token.
+
+    Neither library is imported here: whichever is running was imported by its caller.
+    """
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is not None:
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+    trio = sys.modules.get("trio")
+    if trio is None:
+        raise RuntimeError("no running event loop (asyncio or trio)")
+    return trio.lowlevel.current_trio_token()
 
 
 class LoopGuard:

@@ -27,9 +27,10 @@ def test_all_names_resolve_once_and_nothing_public_is_left_out() -> None:
         for name, value in vars(heroku_inference).items()
         if not name.startswith("_")
         and not isinstance(value, types.ModuleType)
-        and name != "annotations"  # from __future__
+        and name not in ("annotations", "TYPE_CHECKING", "Any")  # the module's own imports
     }
     assert public == set(names) - {"__version__"}
+    assert dir(heroku_inference) == sorted(names)
 
 
 def test_star_import_gives_exactly_all() -> None:
@@ -172,3 +173,24 @@ def test_no_module_uses_another_modules_private_names() -> None:
             ):
                 problems.append(f"{path.name}:{node.lineno} uses .{node.attr}")
     assert problems == []
+
+
+def test_the_lazy_table_lists_the_modules_type_checkers_read() -> None:
+    source = (PACKAGE / "__init__.py").read_text()
+    checked = {
+        f".{node.module}" if node.level == 1 else node.module
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ImportFrom) and [a.name for a in node.names] == ["*"]
+    }
+    assert checked == set(heroku_inference._PUBLIC_MODULES)
+
+
+def test_importing_the_package_imports_no_pydantic_model() -> None:
+    script = (
+        "import sys, heroku_inference\n"
+        "print(sorted(m for m in sys.modules if m.startswith('heroku_inference.')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "['heroku_inference._version']"
