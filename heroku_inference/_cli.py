@@ -5,6 +5,9 @@
     heroku-inference emulator --port 8787
 
 With no ``INFERENCE_URL`` in the environment, ``chat`` runs on the built-in emulator.
+
+Exit status: 0 done, 1 an API error, 2 a usage or configuration error, 130 interrupted
+(Ctrl-C), 141 stdout closed by its reader (``| head``), as a shell reports for ``yes | head``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ PROG = "heroku-inference"
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: the status a shell reports for a writer whose reader went away."""
 THINKING_BUDGET = 1024
 """Tokens of extended thinking asked for by ``--reasoning`` (Heroku's minimum)."""
 
@@ -40,6 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of stdout went away (``| head``); leaving the ``with`` closed the stream.
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except ConfigurationError as exc:
         _fail(str(exc))
         return EXIT_USAGE
@@ -107,7 +116,7 @@ def _chat(args: argparse.Namespace) -> int:
         client.chat.completions.stream(**params) as stream,
     ):
         if args.json:
-            print(stream.get_final_completion().to_json())
+            print(stream.get_final_completion().to_json(), flush=True)
             return 0
         _render(stream, sys.stdout, sys.stderr)
         final = stream.get_final_completion()
@@ -189,6 +198,20 @@ def _read_stdin() -> str:
 def _describe(exc: HerokuInferenceError) -> str:
     # Status errors already name their request id in the message.
     return f"{type(exc).__name__}: {exc}"
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's flush at exit cannot fail again
+    (Python would print "Exception ignored ... BrokenPipeError")."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 def _fail(message: str) -> None:
