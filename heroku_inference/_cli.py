@@ -31,6 +31,10 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 """128 + SIGPIPE: the status a shell reports for a writer whose reader went away."""
+NO_MODEL = (
+    "no model: pass --model (e.g. --model claude-4-5-sonnet) or set INFERENCE_MODEL_ID "
+    "(heroku config:get -a $APP_NAME INFERENCE_MODEL_ID)"
+)
 THINKING_BUDGET = 1024
 """Tokens of extended thinking asked for by ``--reasoning`` (Heroku's minimum)."""
 
@@ -111,15 +115,16 @@ def _chat(args: argparse.Namespace) -> int:
             "include_reasoning": True,
         }
         params.setdefault("max_tokens", 4 * THINKING_BUDGET)
-    with (
-        _client(force_emulator=args.emulator) as client,
-        client.chat.completions.stream(**params) as stream,
-    ):
-        if args.json:
-            print(stream.get_final_completion().to_json(), flush=True)
-            return 0
-        _render(stream, sys.stdout, sys.stderr)
-        final = stream.get_final_completion()
+    with _client(force_emulator=args.emulator) as client:
+        if "model" not in params and not client.model:
+            _fail(NO_MODEL)
+            return EXIT_USAGE
+        with client.chat.completions.stream(**params) as stream:
+            if args.json:
+                print(stream.get_final_completion().to_json(), flush=True)
+                return 0
+            _render(stream, sys.stdout, sys.stderr)
+            final = stream.get_final_completion()
     _summarise(final, sys.stderr)
     return 0
 
