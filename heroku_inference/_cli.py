@@ -182,15 +182,29 @@ def _summarise(completion: ChatCompletion, err: TextIO) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    """Bind, then announce (so the URL printed already accepts connections), then serve."""
     from .testing import Emulator
-    from .testing._server import serve
+    from .testing._server import build_server, listen, url_of
 
+    emulator = Emulator(framing=args.framing)
+    server = build_server(emulator, host=args.host, port=args.port)
+    try:
+        sock = listen(args.host, args.port)
+    except ValueError as exc:
+        _fail(f"--port: {exc}")
+        return EXIT_USAGE
+    except OSError as exc:
+        _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+        return EXIT_USAGE
+    url = url_of(sock)
     print(
-        f"{PROG}: serving the emulator on http://{args.host}:{args.port} (Ctrl-C to stop); "
-        f"try INFERENCE_URL=http://{args.host}:{args.port} INFERENCE_KEY=any",
+        f"{PROG}: serving the emulator on {url} (Ctrl-C to stop); try "
+        f"INFERENCE_URL={url} INFERENCE_KEY=any",
         file=sys.stderr,
+        flush=True,
     )
-    serve(Emulator(framing=args.framing), host=args.host, port=args.port)
+    with sock:
+        server.run(sockets=[sock])
     return 0
 
 
