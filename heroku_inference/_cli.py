@@ -199,7 +199,7 @@ def _serve(args: argparse.Namespace) -> int:
     url = url_of(sock)
     print(
         f"{PROG}: serving the emulator on {url} (Ctrl-C to stop); try "
-        f"INFERENCE_URL={url} INFERENCE_KEY=any",
+        f"INFERENCE_URL={url} INFERENCE_KEY=any INFERENCE_MODEL_ID={emulator.model}",
         file=sys.stderr,
         flush=True,
     )

@@ -1,5 +1,5 @@
-"""``heroku-inference emulator``: it binds before it announces, and a port it cannot have is
-a one-line error."""
+"""``heroku-inference emulator``: it binds before it announces, a port it cannot have is a
+one-line error, and the announcement's hint is enough for ``chat``."""
 
 from __future__ import annotations
 
@@ -89,6 +89,22 @@ def test_the_port_accepts_connections_once_announced(served: tuple[int, str]) ->
     # No retry: announced means listening.
     with socket.create_connection(("127.0.0.1", port), timeout=5):
         pass
+
+
+def test_the_hint_is_enough_for_chat(
+    served: tuple[int, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, line = served
+    hint = dict(re.findall(r"\b(INFERENCE_[A-Z_]+)=(\S+)", line.split("try", 1)[1]))
+    assert set(hint) == {"INFERENCE_URL", "INFERENCE_KEY", "INFERENCE_MODEL_ID"}
+    for name, value in hint.items():
+        monkeypatch.setenv(name, value)
+
+    status = _cli.main(["chat", "Why is Heroku so cool?"])
+
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert "Why is Heroku so cool?" in out
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
