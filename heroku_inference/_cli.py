@@ -5,6 +5,7 @@
     heroku-inference emulator --port 8787
 
 With no ``INFERENCE_URL`` in the environment, ``chat`` runs on the built-in emulator.
+Reasoning is dimmed on a terminal unless ``NO_COLOR`` is set to a non-empty value.
 
 Exit status: 0 done, 1 an API error, 2 a usage or configuration error, 130 interrupted
 (Ctrl-C), 141 stdout closed by its reader (``| head``), as a shell reports for ``yes | head``.
@@ -144,7 +145,7 @@ def _client(*, force_emulator: bool) -> Client:
 
 def _render(stream: Any, out: TextIO, err: TextIO) -> None:
     """Reasoning goes to stderr (dimmed on a terminal), the answer to stdout."""
-    dim, reset = ("\x1b[2m", "\x1b[0m") if err.isatty() else ("", "")
+    dim, reset = ("\x1b[2m", "\x1b[0m") if _color(err) else ("", "")
     thinking = False
     for event in stream:
         if event.type == "reasoning.delta":
@@ -167,6 +168,11 @@ def _render(stream: Any, out: TextIO, err: TextIO) -> None:
         err.write(f"{reset}\n")
     out.write("\n")
     out.flush()
+
+
+def _color(stream: TextIO) -> bool:
+    """Escapes only on a terminal, and never with ``NO_COLOR`` set (https://no-color.org)."""
+    return stream.isatty() and not os.environ.get("NO_COLOR")
 
 
 def _summarise(completion: ChatCompletion, err: TextIO) -> None:
