@@ -21,14 +21,14 @@ HI: list[Any] = [{"role": "user", "content": "Hi"}]
 
 
 def post_chat(emu: Emulator, model: str) -> httpx.Response:
-    with httpx.Client(transport=emu.transport(), base_url="http://emulator") as http:
+    with httpx.Client(transport=emu.transport(), base_url="https://emulator") as http:
         return http.post(
             "/v1/chat/completions", json={"model": model, "messages": HI}, headers=AUTH
         )
 
 
 def listed(emu: Emulator) -> dict[str, list[str]]:
-    with httpx.Client(transport=emu.transport(), base_url="http://emulator") as http:
+    with httpx.Client(transport=emu.transport(), base_url="https://emulator") as http:
         return {m["model_id"]: m["type"] for m in http.get("/available-models").json()}
 
 
