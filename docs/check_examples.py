@@ -1,10 +1,13 @@
-"""Run every ```python block in docs/*.md, so the examples cannot drift from the SDK.
+"""Run every ```python block in docs/*.md and README.md, so the examples cannot drift from
+the SDK.
 
-Blocks of one page run in order in one namespace, with top-level ``await`` allowed. Blocks that
-read the environment (``AsyncClient()``) talk to the emulator, served here on a free port of
-127.0.0.1. Blocks holding pytest tests run with pytest, beside the page's FastAPI app block.
+Blocks of a docs page run in order in one namespace, with top-level ``await`` allowed. README.md
+(page ``README``) is stricter: a reader copies one block into a script, so each block runs on
+its own, as a script, where top-level ``await`` is a SyntaxError. Blocks that read the
+environment (``AsyncClient()``) talk to the emulator, served here on a free port of 127.0.0.1.
+Blocks holding pytest tests run with pytest, beside the page's FastAPI app block.
 
-    python docs/check_examples.py [PAGE ...]     # e.g. streaming tools; nox -s docs
+    python docs/check_examples.py [PAGE ...]     # e.g. README streaming tools; nox -s docs
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ import asyncio
 import inspect
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,35 +27,42 @@ import types
 from pathlib import Path
 
 from heroku_inference.testing import Emulator
-from heroku_inference.testing._server import build_server
+from heroku_inference.testing._server import build_server, listen, url_of
 
 DOCS = Path(__file__).resolve().parent
+README = "README"
 BLOCK = re.compile(r"```python\n(.*?)```", re.S)
+QUIET_ASYNCIO = ("-o", "asyncio_default_fixture_loop_scope=function")
+"""pytest-asyncio warns on every run of a project that leaves this unset."""
+
+
+def page_file(page: str) -> Path:
+    """``README`` is the repository's README.md; any other page is docs/<page>.md."""
+    return DOCS.parent / "README.md" if page == README else DOCS / f"{page}.md"
 
 
 def serve_emulator() -> str:
     """The emulator on a free port of 127.0.0.1, in a daemon thread; returns its URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = build_server(Emulator(), port=port, log_level="warning")
+    sock = listen("127.0.0.1", 0)
+    server = build_server(Emulator(), log_level="warning")
     threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
     deadline = time.monotonic() + 10
     while not server.started:
         if time.monotonic() > deadline:
             raise RuntimeError("the emulator did not start")
         time.sleep(0.01)
-    return f"http://127.0.0.1:{port}"
+    return url_of(sock)
 
 
 def run_page(page: str) -> int:
     """Run one page's blocks; returns the number of failures."""
     failures = 0
+    as_scripts = page == README
     namespace: dict[str, object] = {"__name__": "__main__"}
     loop = asyncio.new_event_loop()
     workdir = Path(tempfile.mkdtemp(prefix=f"docs_{page}_"))
     tests: list[str] = []
-    for number, source in enumerate(BLOCK.findall((DOCS / f"{page}.md").read_text())):
+    for number, source in enumerate(BLOCK.findall(page_file(page).read_text())):
         if "def test_" in source:
             tests.append(source)
             continue
@@ -61,6 +70,9 @@ def run_page(page: str) -> int:
             (workdir / "app.py").write_text(source)
         print(f"== {page}.md, block {number}", flush=True)
         try:
+            if as_scripts:
+                exec(compile(source, f"{page}.md#{number}", "exec"), {"__name__": "__main__"})
+                continue
             code = compile(source, f"{page}.md#{number}", "exec", ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
             if code.co_flags & inspect.CO_COROUTINE:
                 loop.run_until_complete(types.FunctionType(code, namespace)())
@@ -75,7 +87,16 @@ def run_page(page: str) -> int:
     if tests:
         print(f"== {page}.md, {len(tests)} pytest file(s)", flush=True)
         done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(workdir)],
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                *QUIET_ASYNCIO,
+                str(workdir),
+            ],
             cwd=workdir,
             check=False,
             timeout=300,
@@ -91,7 +112,7 @@ def main(pages: list[str]) -> int:
         "INFERENCE_MODEL_ID": "claude-4-5-sonnet",
     }
     failures = 0
-    for page in pages or sorted(p.stem for p in DOCS.glob("*.md")):
+    for page in pages or [README, *sorted(p.stem for p in DOCS.glob("*.md"))]:
         os.environ.update(settings)  # a page may unset them to show what happens then
         failures += run_page(page)
     print("docs examples:", "all ran" if not failures else f"{failures} failed")

@@ -5,6 +5,10 @@
     heroku-inference emulator --port 8787
 
 With no ``INFERENCE_URL`` in the environment, ``chat`` runs on the built-in emulator.
+Reasoning is dimmed on a terminal unless ``NO_COLOR`` is set to a non-empty value.
+
+Exit status: 0 done, 1 an API error, 2 a usage or configuration error, 130 interrupted
+(Ctrl-C), 141 stdout closed by its reader (``| head``), as a shell reports for ``yes | head``.
 """
 
 from __future__ import annotations
@@ -26,6 +30,12 @@ PROG = "heroku-inference"
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: the status a shell reports for a writer whose reader went away."""
+NO_MODEL = (
+    "no model: pass --model (e.g. --model claude-4-5-sonnet) or set INFERENCE_MODEL_ID "
+    "(heroku config:get -a $APP_NAME INFERENCE_MODEL_ID)"
+)
 THINKING_BUDGET = 1024
 """Tokens of extended thinking asked for by ``--reasoning`` (Heroku's minimum)."""
 
@@ -40,6 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of stdout went away (``| head``); leaving the ``with`` closed the stream.
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except ConfigurationError as exc:
         _fail(str(exc))
         return EXIT_USAGE
@@ -102,15 +116,16 @@ def _chat(args: argparse.Namespace) -> int:
             "include_reasoning": True,
         }
         params.setdefault("max_tokens", 4 * THINKING_BUDGET)
-    with (
-        _client(force_emulator=args.emulator) as client,
-        client.chat.completions.stream(**params) as stream,
-    ):
-        if args.json:
-            print(stream.get_final_completion().to_json())
-            return 0
-        _render(stream, sys.stdout, sys.stderr)
-        final = stream.get_final_completion()
+    with _client(force_emulator=args.emulator) as client:
+        if "model" not in params and not client.model:
+            _fail(NO_MODEL)
+            return EXIT_USAGE
+        with client.chat.completions.stream(**params) as stream:
+            if args.json:
+                print(stream.get_final_completion().to_json(), flush=True)
+                return 0
+            _render(stream, sys.stdout, sys.stderr)
+            final = stream.get_final_completion()
     _summarise(final, sys.stderr)
     return 0
 
@@ -130,7 +145,7 @@ def _client(*, force_emulator: bool) -> Client:
 
 def _render(stream: Any, out: TextIO, err: TextIO) -> None:
     """Reasoning goes to stderr (dimmed on a terminal), the answer to stdout."""
-    dim, reset = ("\x1b[2m", "\x1b[0m") if err.isatty() else ("", "")
+    dim, reset = ("\x1b[2m", "\x1b[0m") if _color(err) else ("", "")
     thinking = False
     for event in stream:
         if event.type == "reasoning.delta":
@@ -155,6 +170,11 @@ def _render(stream: Any, out: TextIO, err: TextIO) -> None:
     out.flush()
 
 
+def _color(stream: TextIO) -> bool:
+    """Escapes only on a terminal, and never with ``NO_COLOR`` set (https://no-color.org)."""
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
 def _summarise(completion: ChatCompletion, err: TextIO) -> None:
     usage = completion.usage
     reason = completion.choices[0].finish_reason if completion.choices else None
@@ -168,15 +188,29 @@ def _summarise(completion: ChatCompletion, err: TextIO) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    """Bind, then announce (so the URL printed already accepts connections), then serve."""
     from .testing import Emulator
-    from .testing._server import serve
+    from .testing._server import build_server, listen, url_of
 
+    emulator = Emulator(framing=args.framing)
+    server = build_server(emulator, host=args.host, port=args.port)
+    try:
+        sock = listen(args.host, args.port)
+    except ValueError as exc:
+        _fail(f"--port: {exc}")
+        return EXIT_USAGE
+    except OSError as exc:
+        _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+        return EXIT_USAGE
+    url = url_of(sock)
     print(
-        f"{PROG}: serving the emulator on http://{args.host}:{args.port} (Ctrl-C to stop); "
-        f"try INFERENCE_URL=http://{args.host}:{args.port} INFERENCE_KEY=any",
+        f"{PROG}: serving the emulator on {url} (Ctrl-C to stop); try "
+        f"INFERENCE_URL={url} INFERENCE_KEY=any INFERENCE_MODEL_ID={emulator.model}",
         file=sys.stderr,
+        flush=True,
     )
-    serve(Emulator(framing=args.framing), host=args.host, port=args.port)
+    with sock:
+        server.run(sockets=[sock])
     return 0
 
 
@@ -189,6 +223,20 @@ def _read_stdin() -> str:
 def _describe(exc: HerokuInferenceError) -> str:
     # Status errors already name their request id in the message.
     return f"{type(exc).__name__}: {exc}"
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's flush at exit cannot fail again
+    (Python would print "Exception ignored ... BrokenPipeError")."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 def _fail(message: str) -> None:

@@ -9,7 +9,8 @@ with emu.client() as client:
     print(client.chat.completions.create(messages=[{"role": "user", "content": "Hello"}]))
 ```
 
-- ``Emulator``: scripting (``reply``, ``error``, ``fault``), ``requests``, in-process clients.
+- ``Emulator``: scripting (``reply``, ``error``, ``fault``), ``requests``, in-process clients;
+  it knows Heroku's models (``AVAILABLE_MODELS``) and any you add (``models=``, ``add_model``).
 - ``EmulatorTransport``: the emulator as an httpx transport (sync and async).
 - ``create_app(emu)``: the emulator as an ASGI app; ``serve(emu, port=8787)`` serves it with
   uvicorn (the ``emulator`` extra), as ``heroku-inference emulator`` does.
@@ -20,6 +21,7 @@ with emu.client() as client:
 from __future__ import annotations
 
 from ._asgi import create_app
+from ._catalog import AVAILABLE_MODELS, ModelKind
 from ._emulator import DEFAULT_API_KEY, DEFAULT_BASE_URL, DEFAULT_MODEL, Emulator
 from ._errors import FORMS as ERROR_FORMS
 from ._plan import RecordedRequest
@@ -28,6 +30,7 @@ from ._transport import EmulatorTransport
 from ._validation import IGNORED_PARAMS, SUPPORTED_PARAMS
 
 __all__ = [
+    "AVAILABLE_MODELS",
     "DEFAULT_API_KEY",
     "DEFAULT_BASE_URL",
     "DEFAULT_MODEL",
@@ -36,6 +39,7 @@ __all__ = [
     "SUPPORTED_PARAMS",
     "Emulator",
     "EmulatorTransport",
+    "ModelKind",
     "RecordedRequest",
     "create_app",
     "serve",

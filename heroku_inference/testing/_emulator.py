@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, get_args
 import httpx
 
 from .._config import EMULATOR_BASE_URL, EMULATOR_KEY, EMULATOR_MODEL
+from ._catalog import CHAT, Catalog, ModelKind
 from ._engine import Engine
 from ._errors import error_reply
 from ._plan import Plan, RecordedRequest
@@ -58,6 +59,9 @@ class Emulator:
 
     ``api_key``: when set, only this key is accepted (any non-empty Bearer token otherwise).
     ``model``: the model of the clients made here, and listed by ``/available-models``.
+    ``models``: models to know besides Heroku's (``AVAILABLE_MODELS``) and ``model``: a list of
+    chat model ids, or ``{model_id: kind}``; ``add_model()`` adds one later. A chat request
+    naming an unknown model, or one that is not a chat (``"text-to-text"``) model, gets 400.
     Serve it to other processes with ``create_app(emu)`` (ASGI) or ``heroku-inference emulator``.
     """
 
@@ -67,11 +71,19 @@ class Emulator:
         *,
         api_key: str | None = None,
         model: str = DEFAULT_MODEL,
+        models: Iterable[str] | Mapping[str, ModelKind] = (),
     ) -> None:
         if framing not in get_args(Framing):
             raise ValueError(f"framing must be 'heroku' or 'openai', got {framing!r}")
         self._script = Script()
-        self._engine = Engine(framing=framing, api_key=api_key, model=model, script=self._script)
+        self._catalog = Catalog(model, models)
+        self._engine = Engine(
+            framing=framing,
+            api_key=api_key,
+            model=model,
+            script=self._script,
+            catalog=self._catalog,
+        )
 
     @property
     def framing(self) -> Framing:
@@ -84,6 +96,15 @@ class Emulator:
     @property
     def model(self) -> str:
         return self._engine.model
+
+    @property
+    def models(self) -> dict[str, ModelKind]:
+        """Every model this emulator knows, by id, with its kind (a copy)."""
+        return self._catalog.kinds()
+
+    def add_model(self, model_id: str, kind: ModelKind = CHAT) -> None:
+        """Know ``model_id`` from now on (e.g. a model Heroku added since this release)."""
+        self._catalog.add(model_id, kind)
 
     @property
     def requests(self) -> list[RecordedRequest]:

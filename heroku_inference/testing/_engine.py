@@ -4,6 +4,7 @@ Order of decisions: record the request; ``GET /available-models`` answers withou
 missing or wrong ``Authorization: Bearer`` is 401 (flat body); an unknown path is 404 and a
 wrong method 405; ``POST /v1/chat/completions`` takes the next scripted item (see
 ``Script.take``: scripted errors come before validation, replies and faults after it).
+Validation is the body's (``validate_chat``), then the model's (``Catalog.check_chat``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from ._catalog import AVAILABLE_MODELS, Catalog
 from ._errors import ErrorReply, error_details, invalid_request
 from ._plan import Plan, RecordedRequest
 from ._render import Framing, Meta, body_parts, stream_parts
@@ -24,34 +26,30 @@ from ._reply import answer
 from ._script import Script, ScriptedError, ScriptedFault
 from ._validation import validate_chat
 
-__all__ = ["CHAT_PATH", "MODELS_PATH", "Engine"]
+__all__ = ["AVAILABLE_MODELS", "CHAT_PATH", "MODELS_PATH", "Engine"]
 
 CHAT_PATH = "/v1/chat/completions"
 MODELS_PATH = "/available-models"
 _ROUTES = {CHAT_PATH: "POST", MODELS_PATH: "GET"}
-
-AVAILABLE_MODELS: tuple[tuple[str, str], ...] = (
-    ("claude-4-5-sonnet", "text-to-text"),
-    ("claude-4-5-haiku", "text-to-text"),
-    ("claude-3-7-sonnet", "text-to-text"),
-    ("gpt-oss-120b", "text-to-text"),
-    ("nova-lite", "text-to-text"),
-    ("cohere-embed-multilingual", "text-to-embedding"),
-    ("stable-image-ultra", "text-to-image"),
-    ("cohere-rerank-3-5", "text-to-ranking"),
-)
 
 
 class Engine:
     """Turns requests into plans, recording each request and taking scripted items."""
 
     def __init__(
-        self, *, framing: Framing, api_key: str | None, model: str, script: Script
+        self,
+        *,
+        framing: Framing,
+        api_key: str | None,
+        model: str,
+        script: Script,
+        catalog: Catalog,
     ) -> None:
         self.framing: Framing = framing
         self.api_key = api_key
         self.model = model
         self.script = script
+        self.catalog = catalog
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._sequence = itertools.count(1)
@@ -72,7 +70,7 @@ class Engine:
             sequence = next(self._sequence)
         method = recorded.method
         if path == MODELS_PATH and method == "GET":
-            return self._json_plan(200, self._models(), sequence)
+            return self._json_plan(200, self.catalog.listing(), sequence)
         if not self._authorized(recorded.headers.get("authorization")):
             message = "Unauthorized" if "authorization" not in recorded.headers else None
             body: dict[str, Any] = {"message": message or "Invalid API key provided", "code": 401}
@@ -93,7 +91,9 @@ class Engine:
         bad_json = (
             invalid_request("Invalid request: the body is not valid JSON") if body is None else None
         )
-        item, problem = self.script.take(lambda: bad_json or validate_chat(body))
+        item, problem = self.script.take(
+            lambda: bad_json or validate_chat(body) or self.catalog.check_chat(body["model"])
+        )
         if problem is not None:
             return self._error_plan(problem, sequence)
         if isinstance(item, ScriptedError):
@@ -125,14 +125,6 @@ class Engine:
         if scheme.lower() != "bearer" or not token:
             return False
         return self.api_key is None or token == self.api_key
-
-    def _models(self) -> list[dict[str, Any]]:
-        listed = dict(AVAILABLE_MODELS)
-        listed.setdefault(self.model, "text-to-text")
-        return [
-            {"model_id": model_id, "type": [kind], "regions": ["us", "eu"]}
-            for model_id, kind in listed.items()
-        ]
 
     def _json_plan(self, status: int, body: object, sequence: int) -> Plan:
         headers = [("content-type", "application/json"), _request_id(sequence)]

@@ -23,6 +23,8 @@ __all__ = [
     "error_reply",
     "failed_to_execute",
     "invalid_request",
+    "not_a_chat_model",
+    "unknown_model",
     "unrecognized_argument",
 ]
 
@@ -118,6 +120,21 @@ def unrecognized_argument(name: str) -> ErrorReply:
     """400 for an unknown parameter, in the form captured from Heroku (string-encoded)."""
     details = _details(400, f"unrecognized request argument supplied: {name}", "invalid_request")
     return ErrorReply(400, _json({"error": json.dumps(details)}))
+
+
+def unknown_model(model: str) -> ErrorReply:
+    """400 for a model id Heroku does not offer, in the documented object form.
+
+    Not captured from Heroku: 400 ``invalid_request_error`` is what its validation errors use;
+    third-party clients map 404 to "unknown model or resource" and 403 to a model the key may
+    not use. Either way the SDK raises an error that is never retried.
+    """
+    return invalid_request(f"model '{model}' is not supported")
+
+
+def not_a_chat_model(model: str) -> ErrorReply:
+    """400 for a chat request naming an embedding, image or rerank model."""
+    return invalid_request(f"model '{model}' does not support chat completions")
 
 
 def failed_to_execute() -> ErrorReply:

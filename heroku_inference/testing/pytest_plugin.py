@@ -10,7 +10,7 @@ def test_weather_bot(heroku_client, heroku_emulator):
     assert heroku_emulator.requests[-1].body["tools"][0]["function"]["name"] == "get_weather"
 
 
-@pytest.mark.heroku_emulator(framing="openai", api_key="inf-secret")
+@pytest.mark.heroku_emulator(framing="openai", api_key="inf-secret", models=["my-model"])
 async def test_async(heroku_async_client): ...
 ```
 
@@ -34,7 +34,7 @@ __all__ = ["heroku_async_client", "heroku_client", "heroku_emulator"]
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "heroku_emulator(framing='heroku', api_key=None, model=...): "
+        "heroku_emulator(framing='heroku', api_key=None, model=..., models=[...]): "
         "options of the heroku_emulator fixture's Emulator",
     )
 
