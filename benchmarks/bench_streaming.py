@@ -580,6 +580,7 @@ def environment(args: argparse.Namespace, repeat: int) -> dict[str, Any]:
         "quick": args.quick,
         "repeat": repeat,
         "piece_size": args.piece_size or None,
+        "opentelemetry": bool(args.otel),
     }
 
 
@@ -622,6 +623,21 @@ async def run_all(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def configure_opentelemetry() -> None:
+    """Providers that record every span and metric, exporting nowhere: the SDK's own cost."""
+    from opentelemetry import metrics, trace
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
+    trace.set_tracer_provider(provider)
+    metrics.set_meter_provider(MeterProvider(metric_readers=[InMemoryMetricReader()]))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="10x smaller, one repetition")
@@ -635,7 +651,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="PATH", help="write the results as JSON")
     parser.add_argument("--no-sync", action="store_true", help="skip the sync client rows")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--otel",
+        action="store_true",
+        help="with an OpenTelemetry SDK tracer and meter provider set (needs opentelemetry-sdk)",
+    )
     args = parser.parse_args(argv)
+    if args.otel:
+        configure_opentelemetry()
 
     report = asyncio.run(run_all(args))
     if args.json:

@@ -29,6 +29,7 @@ from httpx_sse import EventSource, ServerSentEvent, SSEError
 
 from ._exceptions import APIError
 from ._sse import EventDecoder
+from ._telemetry import Observation
 from ._transport import Outcome
 
 __all__ = ["AsyncStream", "Stream"]
@@ -43,11 +44,17 @@ _SETTLE_SECONDS = 0.25
 
 
 class _StreamBase(Generic[T]):
-    __slots__ = ("_decoder", "response")
+    __slots__ = ("_decoder", "_observation", "response")
 
     def __init__(self, outcome: Outcome, decoder: EventDecoder[T]) -> None:
         self.response: httpx.Response = outcome.response
         self._decoder = decoder
+        self._observation = outcome.observation
+
+    def _closed(self) -> None:
+        # A stream closed before it was ever read never ran its generator's ``finally``.
+        if self._observation is not None:
+            self._observation.end(GeneratorExit())
 
     @property
     def request_id(self) -> str | None:
@@ -131,6 +138,44 @@ async def _asettle(events: AsyncGenerator[ServerSentEvent, None]) -> None:
     await events.aclose()
 
 
+async def _aobserved(
+    items: AsyncGenerator[T, None], observation: Observation, decoder: EventDecoder[T]
+) -> AsyncGenerator[T, None]:
+    """``items``, reported to telemetry: each item, then the end (whole, failed, closed)."""
+    failure: BaseException | None = None
+    try:
+        async for item in items:
+            observation.item(item)
+            yield item
+    except BaseException as error:
+        failure = error
+        raise
+    finally:
+        try:
+            await items.aclose()
+        finally:
+            observation.end(failure if failure is not None or not decoder.done else None)
+
+
+def _observed(
+    items: Generator[T, None, None], observation: Observation, decoder: EventDecoder[T]
+) -> Generator[T, None, None]:
+    """``items``, reported to telemetry: each item, then the end (whole, failed, closed)."""
+    failure: BaseException | None = None
+    try:
+        for item in items:
+            observation.item(item)
+            yield item
+    except BaseException as error:
+        failure = error
+        raise
+    finally:
+        try:
+            items.close()
+        finally:
+            observation.end(failure if failure is not None or not decoder.done else None)
+
+
 class AsyncStream(_StreamBase[T]):
     """An async iterator of typed items. Use it in ``async with`` so it is always closed.
 
@@ -147,6 +192,8 @@ class AsyncStream(_StreamBase[T]):
     def __init__(self, outcome: Outcome, decoder: EventDecoder[T]) -> None:
         super().__init__(outcome, decoder)
         self._iterator = _aiter_items(self.response, decoder)
+        if outcome.observation is not None:
+            self._iterator = _aobserved(self._iterator, outcome.observation, decoder)
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self
@@ -176,6 +223,7 @@ class AsyncStream(_StreamBase[T]):
             if not getattr(self._iterator, "ag_running", False):
                 await self._iterator.aclose()
             await self.response.aclose()
+        self._closed()
 
 
 def _iter_items(response: httpx.Response, decoder: EventDecoder[T]) -> Generator[T, None, None]:
@@ -223,6 +271,8 @@ class Stream(_StreamBase[T]):
     def __init__(self, outcome: Outcome, decoder: EventDecoder[T]) -> None:
         super().__init__(outcome, decoder)
         self._iterator = _iter_items(self.response, decoder)
+        if outcome.observation is not None:
+            self._iterator = _observed(self._iterator, outcome.observation, decoder)
 
     def __iter__(self) -> Iterator[T]:
         return self
@@ -251,6 +301,7 @@ class Stream(_StreamBase[T]):
         if not getattr(self._iterator, "gi_running", False):
             self._iterator.close()
         self.response.close()
+        self._closed()
 
     def __del__(self) -> None:
         # A sync stream dropped mid-iteration (``break`` without ``with``) closes at once.

@@ -9,6 +9,7 @@ only carry the commands out: send, sleep, read.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from ._error_bodies import request_id_of
 from ._event_loop import LoopGuard
 from ._logs import logger
 from ._retry import retry_delay, should_retry_error, should_retry_status
+from ._telemetry import CallInfo, Observation, observe
 
 __all__ = ["AsyncDriver", "Call", "Outcome", "SyncDriver", "request_flow"]
 
@@ -38,15 +40,21 @@ class Call:
     max_retries: int
     stream: bool = False
     headers: Mapping[str, str] | None = None
+    telemetry: CallInfo | None = None
+    """What telemetry may record of the call (``None``: nothing)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """A successful response (read, unless the call streams), and what builds the errors
-    found in it (a stream's, a body that is not what was expected)."""
+    found in it (a stream's, a body that is not what was expected).
+
+    ``observation`` is the call's telemetry, still open for a stream (which ends it).
+    """
 
     response: httpx.Response
     errors: CallErrors
+    observation: Observation | None = None
 
     @property
     def retries_taken(self) -> int:
@@ -78,7 +86,25 @@ BuildRequest = Callable[..., httpx.Request]
 
 
 def request_flow(settings: Settings, call: Call, build_request: BuildRequest) -> Flow:
-    """The policy of one call: attempt, retry with backoff, raise typed errors."""
+    """The policy of one call: attempt, retry with backoff, raise typed errors; and its
+    telemetry, which a stream's outcome carries on to the stream's end."""
+    observation = observe(call.telemetry, settings.base_url)
+    if observation is None:
+        return (yield from _attempts(settings, call, build_request, None))
+    try:
+        outcome = yield from _attempts(settings, call, build_request, observation)
+    except BaseException as error:  # GeneratorExit too: the driver was cancelled
+        observation.end(error)
+        raise
+    if call.stream:
+        return dataclasses.replace(outcome, observation=observation)
+    observation.response(outcome.response)
+    return outcome
+
+
+def _attempts(
+    settings: Settings, call: Call, build_request: BuildRequest, observation: Observation | None
+) -> Flow:
     url = f"{settings.base_url}{call.path}"
     # Merged case-insensitively, so that a caller's "user-agent" replaces ours instead of
     # going out as a second header; the key is set last and always wins.
@@ -112,6 +138,8 @@ def request_flow(settings: Settings, call: Call, build_request: BuildRequest) ->
         except httpx.RequestError as exc:
             if retries_taken < call.max_retries and should_retry_error(exc):
                 pause = _pause(call, retries_taken, f"failed ({type(exc).__name__})", None)
+                if observation is not None:
+                    observation.retry(retries_taken + 1, pause.seconds, type(exc).__name__)
                 yield pause
                 retries_taken += 1
                 waited += pause.seconds
@@ -122,6 +150,8 @@ def request_flow(settings: Settings, call: Call, build_request: BuildRequest) ->
             return Outcome(response, errors.answered(response))
         if retries_taken < call.max_retries and should_retry_status(response):
             pause = _pause(call, retries_taken, f"answered {response.status_code}", response)
+            if observation is not None:
+                observation.retry(retries_taken + 1, pause.seconds, str(response.status_code))
             yield pause
             retries_taken += 1
             waited += pause.seconds

@@ -16,6 +16,7 @@ from .._config import Settings
 from .._exceptions import ConfigurationError
 from .._models import BaseModel
 from .._responses import parse_response
+from .._telemetry import CallInfo
 from .._transport import Call, Outcome
 from ..types.chat import ChatCompletion, ChatCompletionMessage
 from ..types.chat_params import ChatCompletionCreateParams
@@ -65,7 +66,29 @@ def build_chat_call(
         max_retries=settings.max_retries,
         stream=stream,
         headers=request_headers(params),
+        telemetry=_telemetry(body),
     )
+
+
+def _telemetry(body: Mapping[str, Any]) -> CallInfo:
+    attributes: dict[str, Any] = {}
+    for key, name in _REQUEST_ATTRIBUTES:
+        if key in body:
+            attributes.setdefault(name, body[key])
+    stop = body.get("stop")
+    if stop is not None:
+        attributes["gen_ai.request.stop_sequences"] = [stop] if isinstance(stop, str) else stop
+    return CallInfo("chat", body["model"], attributes, content=body["messages"])
+
+
+_REQUEST_ATTRIBUTES = (
+    ("max_tokens", "gen_ai.request.max_tokens"),
+    ("max_completion_tokens", "gen_ai.request.max_tokens"),
+    ("temperature", "gen_ai.request.temperature"),
+    ("top_p", "gen_ai.request.top_p"),
+    ("top_k", "gen_ai.request.top_k"),
+    ("seed", "gen_ai.request.seed"),
+)
 
 
 def message_param(message: ChatCompletionMessage) -> dict[str, Any]:
