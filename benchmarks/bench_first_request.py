@@ -39,12 +39,12 @@ t2 = time.perf_counter()
 import asyncio, json, sys
 body = open(sys.argv[1], "rb").read()
 transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+settings = dict(api_key="k", base_url="https://inference.test", model="m")
 try:
-    client = heroku_inference.AsyncClient(api_key="k", base_url="https://inference.test",
-                                          model="m", transport=transport)
+    client = heroku_inference.AsyncClient(**settings, transport=transport)
 except TypeError:  # versions before transport= existed
-    client = heroku_inference.AsyncClient(api_key="k", base_url="https://inference.test",
-                                          model="m", http_client=httpx.AsyncClient(transport=transport))
+    http = httpx.AsyncClient(transport=transport)
+    client = heroku_inference.AsyncClient(**settings, http_client=http)
 t3 = time.perf_counter()
 messages = [{"role": "user", "content": "hi"}]
 async def main():
