@@ -25,7 +25,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    session.install("-e", ".[lint,emulator,otel]")
+    session.install("-e", ".[lint,emulator,otel,fastapi]")
     session.run("mypy", "heroku_inference")
 
 

@@ -115,6 +115,8 @@ class ToolCallArgumentsDeltaEvent:
     arguments_delta: str
     _fragments: list[str] = field(repr=False, compare=False)
     _count: int = field(repr=False)
+    id: str | None = None
+    """The tool call's id, if it has arrived yet."""
 
     @property
     def arguments(self) -> str:

@@ -96,7 +96,13 @@ class ToolCalls:
                 if events is not None:
                     events.append(
                         ToolCallArgumentsDeltaEvent(
-                            self._choice_index, index, call.name, text, arguments, len(arguments)
+                            self._choice_index,
+                            index,
+                            call.name,
+                            text,
+                            arguments,
+                            len(arguments),
+                            call.id,
                         )
                     )
         if delta.__pydantic_extra__:
