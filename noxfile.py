@@ -37,6 +37,13 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session
+def site(session: nox.Session) -> None:
+    """Build the docs site with mkdocs, failing on any warning."""
+    session.install("-e", ".[docs,fastapi,emulator]")
+    session.run("mkdocs", "build", "--strict", "-d", "site")
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Compare streaming against the openai SDK on the same bytes (installed only here)."""
     session.install("-e", ".", "openai>=3,<4", "httpx2")  # openai 3.x is built on httpx2
