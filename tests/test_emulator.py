@@ -325,8 +325,13 @@ def test_sdk_maps_validation_errors(emu: Emulator) -> None:
             client.chat.completions.create(messages=HI, seed=1)
         assert unknown.value.type == "invalid_request"
         assert "unrecognized request argument supplied: seed" in unknown.value.message
-        with pytest.raises(InternalServerError) as failed:
+        # Arguments Heroku would answer 500 to are refused before sending.
+        with pytest.raises(ValueError, match=r"arguments is a JSON list"):
             client.chat.completions.create(messages=tool_turn(".", "[]"))
+        assert len(emu.requests) == 2
+        emu.error(500, message="Failed to execute chat")
+        with pytest.raises(InternalServerError) as failed:
+            client.chat.completions.create(messages=HI)
         assert failed.value.message.endswith(
             "Failed to execute chat (request id: req_emulator_000003)"
         )
