@@ -144,6 +144,7 @@ class FunctionTool(Tool, Generic[P, R]):
         *,
         name: str | None = None,
         description: str | None = None,
+        local_names: dict[str, Any] | None = None,
     ) -> None:
         if inspect.isasyncgenfunction(function) or inspect.isgeneratorfunction(function):
             raise TypeError(
@@ -151,7 +152,9 @@ class FunctionTool(Tool, Generic[P, R]):
             )
         tool_name = check_name(name if name is not None else getattr(function, "__name__", ""))
         docs = describe(inspect.getdoc(function))
-        self._schema: ArgumentsSchema = arguments_schema(function, tool_name, docs.params)
+        self._schema: ArgumentsSchema = arguments_schema(
+            function, tool_name, docs.params, local_names
+        )
         super().__init__(
             tool_name, docs.text if description is None else description, self._schema.parameters
         )
@@ -238,12 +241,28 @@ def tool(
     ```
     """
     if function is not None:
-        return FunctionTool(function, name=name, description=description)
+        return FunctionTool(
+            function, name=name, description=description, local_names=_callers_names()
+        )
 
     def decorate(function: Callable[P, R]) -> FunctionTool[P, R]:
-        return FunctionTool(function, name=name, description=description)
+        return FunctionTool(
+            function, name=name, description=description, local_names=_callers_names()
+        )
 
     return decorate
+
+
+def _callers_names() -> dict[str, Any] | None:
+    """The local names where ``@tool`` was applied (two frames up), as pydantic's
+    ``validate_call`` captures them: a tool declared in a function may name classes defined
+    there."""
+    frame = inspect.currentframe()
+    caller = frame.f_back.f_back if frame is not None and frame.f_back is not None else None
+    try:
+        return dict(caller.f_locals) if caller is not None else None
+    finally:
+        del frame, caller
 
 
 def tool_params(tools: object, method_name: str) -> list[Any]:

@@ -86,12 +86,19 @@ class ArgumentsSchema:
 
 
 def arguments_schema(
-    func: Callable[..., Any], tool_name: str, param_docs: dict[str, str]
+    func: Callable[..., Any],
+    tool_name: str,
+    param_docs: dict[str, str],
+    local_names: dict[str, Any] | None = None,
 ) -> ArgumentsSchema:
     """The arguments model and JSON schema of ``func``; a clear ``TypeError`` naming the
-    parameter when pydantic cannot validate or describe its type."""
+    parameter when pydantic cannot validate or describe its type.
+
+    ``local_names`` are the names where the tool was declared, for hints that name a class
+    defined in a function (postponed annotations are strings until resolved).
+    """
     try:
-        hints = typing.get_type_hints(func, include_extras=True)
+        hints = typing.get_type_hints(func, localns=local_names, include_extras=True)
     except Exception as exc:
         raise TypeError(
             f"tool {tool_name!r}: the type hints of its parameters cannot be resolved ({exc}); "
