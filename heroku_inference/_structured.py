@@ -97,7 +97,7 @@ class StructuredOutput(Generic[M]):
         self.params = {k: v for k, v in params.items() if k != "messages"}
         self.forced = not thinking_requested(params, model)
         self.retries_left = output_retries
-        self._last_errors: list[dict[str, Any]] | None = None
+        self._last_errors: list[tuple[Any, ...]] | None = None
 
     def request_params(self) -> dict[str, Any]:
         """The keyword arguments of the next request."""
@@ -162,10 +162,13 @@ class StructuredOutput(Generic[M]):
     def _give_up_if_done(
         self, raw: str | None, errors: list[dict[str, Any]], completion: ChatCompletion
     ) -> None:
-        repeated = errors == self._last_errors
+        # The same mistakes (where and what, whatever the input) after being told of them:
+        # another try would cost as much and most likely fail the same way.
+        kinds = [(e.get("type"), tuple(e.get("loc", ())), e.get("msg")) for e in errors]
+        repeated = kinds == self._last_errors
         if self.retries_left > 0 and not repeated:
             self.retries_left -= 1
-            self._last_errors = errors
+            self._last_errors = kinds
             return
         why = "the same errors twice" if repeated else "no retries left"
         summary = "; ".join(str(error.get("msg")) for error in errors[:3])

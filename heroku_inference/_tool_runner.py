@@ -150,17 +150,18 @@ class AsyncToolRunner(_RunnerBase):
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> bool | None:
+    ) -> None:
         group, self._group = self._group, None
         self._leave()
         try:
             await self._close_round()
         finally:
-            suppress = None
             if group is not None:
+                # The tasks report their errors through the channel and never raise, so
+                # the group ends clean; the block's own exception (if any) goes on as it is.
                 group.cancel_scope.cancel()
-                suppress = await group.__aexit__(exc_type, exc, tb)
-        return suppress
+                await group.__aexit__(None, None, None)
+        return None
 
     async def _close_round(self) -> None:
         with anyio.CancelScope(shield=True):
