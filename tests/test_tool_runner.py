@@ -484,3 +484,21 @@ async def test_api_errors_end_the_run_and_are_raised_again(api: Flavor) -> None:
     with pytest.raises(BadRequestError):
         await run_all(api, client, tools=[get_weather])
     await api.close(client)
+
+
+def test_breaking_out_of_the_sync_runner_closes_the_stream() -> None:
+    responses: list[httpx.Response] = []
+    emu = Emulator()
+    emu.reply(text="Working on it.", tool_calls=calls(("get_weather", {"city": "Paris"})))
+    http = httpx.Client(transport=emu.transport(), event_hooks={"response": [responses.append]})
+    from heroku_inference import Client
+
+    with Client(api_key="k", base_url=DEFAULT_BASE_URL, model=emu.model, http_client=http) as c:
+        with c.chat.completions.run_tools(messages=ASK, tools=[get_weather], stream=True) as run:
+            for event in run:
+                if event.type == "content.delta":
+                    break
+        assert [response.is_closed for response in responses] == [True]
+        with pytest.raises(RuntimeError, match="left before"):
+            run.until_done()
+    http.close()
