@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pydantic
+from pydantic.fields import FieldInfo
 from pydantic.json_schema import GenerateJsonSchema
 
 __all__ = ["ArgumentsSchema", "Description", "arguments_schema", "describe", "model_parameters"]
@@ -117,8 +118,12 @@ def arguments_schema(
         if param.kind is param.POSITIONAL_ONLY:
             positional.append(name)
         names.append(name)
-        default = ... if param.default is param.empty else param.default
-        fields[f"p{index}"] = (hints.get(name, Any), pydantic.Field(default, alias=name))
+        if isinstance(param.default, FieldInfo):  # def f(x: int = Field(3, ge=1)), as validate_call
+            field = FieldInfo.merge_field_infos(param.default, pydantic.Field(alias=name))
+        else:
+            default = ... if param.default is param.empty else param.default
+            field = pydantic.Field(default, alias=name)
+        fields[f"p{index}"] = (hints.get(name, Any), field)
     config = pydantic.ConfigDict(extra="forbid", arbitrary_types_allowed=False)
     try:
         model = pydantic.create_model(f"{tool_name}_arguments", __config__=config, **fields)

@@ -149,6 +149,22 @@ def test_annotated_field_descriptions_and_constraints_win_and_are_kept() -> None
     assert book.parameters["required"] == ["guests", "name", "when"]
 
 
+def test_a_field_as_the_default_value_counts_as_in_validate_call() -> None:
+    @tool
+    def page(number: int = Field(1, ge=1, description="The page, from 1.")) -> int:
+        return number
+
+    assert page.parameters["properties"]["number"] == {
+        "type": "integer",
+        "default": 1,
+        "minimum": 1,
+        "description": "The page, from 1.",
+    }
+    assert page.bind({})() == 1
+    with pytest.raises(ToolArgumentsError, match="greater than or equal to 1"):
+        page.bind({"number": 0})
+
+
 def test_nested_models_and_parameters_named_like_pydantic_attributes() -> None:
     @tool(name="save-contact", description="Save a contact.")
     def save(json: str, schema: Address, copy: bool = False) -> None:

@@ -41,6 +41,7 @@ from .chat_params import (
     ToolParam,
     UserMessageParam,
 )
+from .chat_parsed import ParsedChatCompletion, ParsedChatCompletionMessage, ParsedChoice
 
 __all__ = [
     "AssistantMessageParam",
@@ -64,6 +65,9 @@ __all__ = [
     "FunctionDelta",
     "ImagePartParam",
     "NamedToolChoiceParam",
+    "ParsedChatCompletion",
+    "ParsedChatCompletionMessage",
+    "ParsedChoice",
     "Reasoning",
     "ReasoningDelta",
     "RequestOptions",
