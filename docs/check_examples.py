@@ -71,9 +71,18 @@ def run_page(page: str) -> int:
         print(f"== {page}.md, block {number}", flush=True)
         try:
             if as_scripts:
-                exec(compile(source, f"{page}.md#{number}", "exec"), {"__name__": "__main__"})
+                script = compile(source, f"{page}.md#{number}", "exec", dont_inherit=True)
+                exec(script, {"__name__": "__main__"})
                 continue
-            code = compile(source, f"{page}.md#{number}", "exec", ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+            # dont_inherit: a block runs as a reader's script would, without this file's
+            # ``from __future__ import annotations`` (pydantic models in a block need that).
+            code = compile(
+                source,
+                f"{page}.md#{number}",
+                "exec",
+                ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+                dont_inherit=True,
+            )
             if code.co_flags & inspect.CO_COROUTINE:
                 loop.run_until_complete(types.FunctionType(code, namespace)())
             else:

@@ -38,8 +38,13 @@ if TYPE_CHECKING:
     from ._events import *
     from ._exceptions import *
     from ._streaming import *
+    from ._tool import *
+    from ._tool_errors import *
+    from ._tool_events import *
+    from ._tool_runner import *
     from ._types import *
     from .types.chat import *
+    from .types.chat_parsed import *
 
 _PUBLIC_MODULES = (
     "._exceptions",
@@ -51,6 +56,11 @@ _PUBLIC_MODULES = (
     "._streaming",
     "._chat_stream",
     "._client",
+    "._tool_errors",
+    ".types.chat_parsed",
+    "._tool",
+    "._tool_events",
+    "._tool_runner",
 )
 """The modules whose ``__all__`` is public, lightest first (the type checkers' list above)."""
 

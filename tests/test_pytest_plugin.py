@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from heroku_inference import AsyncClient, BadRequestError, Client, RateLimitError
+from heroku_inference import AsyncClient, Client, RateLimitError
 from heroku_inference.testing import Emulator
 
 PLUGIN = "heroku_inference.testing.pytest_plugin"
@@ -98,10 +98,11 @@ def test_a_tool_call_with_no_text_replays_with_a_placeholder(
     assert assistant["content"] == "."
 
 
-def test_heroku_validation_catches_a_bad_history(
+def test_a_hand_written_tool_turn_with_no_text_gets_the_placeholder(
     heroku_client: Client, heroku_emulator: Emulator
 ) -> None:
-    """A history written by hand with an empty assistant turn: a 400, as on Heroku."""
+    """A history written by hand with an empty assistant turn: Heroku would answer 400
+    ``content is required``, so the SDK sends it with the placeholder."""
     messages: list[Any] = [
         {"role": "user", "content": "Weather in Oslo?"},
         {
@@ -117,8 +118,9 @@ def test_heroku_validation_catches_a_bad_history(
         },
         {"role": "tool", "tool_call_id": "call_1", "content": "sunny"},
     ]
-    with pytest.raises(BadRequestError, match="content is required"):
-        heroku_client.chat.completions.create(messages=messages)
+    heroku_client.chat.completions.create(messages=messages)
+    assert heroku_emulator.requests[-1].body["messages"][1]["content"] == "."
+    assert messages[1]["content"] == ""  # the caller's dict is left as it was
 
 
 def test_unscripted_requests_get_the_default_reply(

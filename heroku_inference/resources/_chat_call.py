@@ -14,9 +14,12 @@ from .._call_params import (
 )
 from .._config import Settings
 from .._exceptions import ConfigurationError
+from .._message_rules import DEFAULT_PLACEHOLDER, apply_tool_turn_rules
 from .._models import BaseModel
 from .._responses import parse_response
 from .._telemetry import CallInfo
+from .._thinking_checks import check_thinking
+from .._tool import tool_params
 from .._transport import Call, Outcome
 from ..types.chat import ChatCompletion, ChatCompletionMessage
 from ..types.chat_params import ChatCompletionCreateParams
@@ -24,12 +27,13 @@ from ..types.chat_params import ChatCompletionCreateParams
 __all__ = ["build_chat_call", "message_param", "parse_chat_completion"]
 
 PATH = "/v1/chat/completions"
-TOOL_CALL_PLACEHOLDER = "."
+TOOL_CALL_PLACEHOLDER = DEFAULT_PLACEHOLDER
 """The content sent for a replayed assistant message that has tool calls and no text."""
 
 _KNOWN_KEYS = (
     ChatCompletionCreateParams.__required_keys__ | ChatCompletionCreateParams.__optional_keys__
 )
+_NOT_SENT = frozenset({"model", "messages", "tools", "tool_call_placeholder"})
 _REFUSED_BY_STREAM = {"stream": "stream() always streams; leave out stream=True."}
 
 
@@ -38,7 +42,10 @@ def build_chat_call(
 ) -> Call:
     """Check the caller's keyword arguments and turn them into a ``Call``; nothing is sent.
 
-    Only the fields the caller set go in the body. Unknown keywords are a ``TypeError``.
+    Only the fields the caller set go in the body. Unknown keywords are a ``TypeError``;
+    ``Tool`` objects in ``tools`` are converted; Heroku's tool-turn rules are applied to the
+    messages (``_message_rules``) and thinking settings Claude would refuse are refused
+    (``_thinking_checks``).
     """
     check_keywords(params, _KNOWN_KEYS, method_name, refused=_REFUSED_BY_STREAM)
     if "messages" not in params:
@@ -49,9 +56,20 @@ def build_chat_call(
             "No model given. Pass model=... to the call or the client, or set INFERENCE_MODEL_ID: "
             "export INFERENCE_MODEL_ID=$(heroku config:get -a $APP_NAME INFERENCE_MODEL_ID)"
         )
-    body: dict[str, Any] = {"model": model, "messages": _messages(params["messages"])}
+    check_thinking(params, model, method_name)
+    placeholder = params.get("tool_call_placeholder", DEFAULT_PLACEHOLDER)
+    if not isinstance(placeholder, str) or not placeholder.strip():
+        raise ValueError(
+            f"{method_name}(): tool_call_placeholder must be non-empty text, got {placeholder!r}"
+        )
+    messages = apply_tool_turn_rules(
+        _messages(params["messages"]), placeholder=placeholder, method_name=method_name
+    )
+    body: dict[str, Any] = {"model": model, "messages": messages}
+    if "tools" in params:
+        body["tools"] = tool_params(params["tools"], method_name)
     for key, value in params.items():
-        if key not in OPTION_KEYS and key not in ("model", "messages"):
+        if key not in OPTION_KEYS and key not in _NOT_SENT:
             body[key] = value
     if stream:
         body["stream"] = True
@@ -95,13 +113,10 @@ def message_param(message: ChatCompletionMessage) -> dict[str, Any]:
     """An assistant message from a response, as a message for the next request.
 
     ``reasoning`` and ``refusal`` are left out: Heroku has no way to take thinking back and
-    answers 500 when it is replayed as text. Heroku also answers 400 ``content is required``
-    to tool calls with no text, which is how models often send them, so such a message gets
-    ``TOOL_CALL_PLACEHOLDER`` as its content.
+    answers 500 when it is replayed as text. (A tool-call turn with no text is given its
+    placeholder content when it is sent, by the tool-turn rules.)
     """
     param: dict[str, Any] = {"role": message.role, "content": message.content}
-    if message.tool_calls and not (message.content or "").strip():
-        param["content"] = TOOL_CALL_PLACEHOLDER
     if message.tool_calls:
         param["tool_calls"] = [
             {

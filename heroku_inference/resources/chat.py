@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cached_property
-from typing import Literal, overload
+from typing import Any, Literal, TypeVar, overload
 
+import pydantic
 from typing_extensions import Unpack
 
 from .._chat_stream import (
@@ -16,11 +18,23 @@ from .._chat_stream import (
 from .._context import AsyncContext, SyncContext
 from .._sse import chat_chunk_decoder
 from .._streaming import AsyncStream, Stream
+from .._structured import DEFAULT_OUTPUT_RETRIES, parse_async, parse_sync
+from .._tool import Tool
+from .._tool_rounds import DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_ROUNDS, ToolLoop
+from .._tool_runner import AsyncToolRunner, ToolRunner
 from ..types.chat import ChatCompletion, ChatCompletionChunk
-from ..types.chat_params import ChatCompletionCreateParams
+from ..types.chat_params import (
+    ChatCompletionCreateParams,
+    ChatCompletionRequestParams,
+    ChatCompletionRunToolsParams,
+    ToolParam,
+)
+from ..types.chat_parsed import ParsedChatCompletion
 from ._chat_call import build_chat_call, parse_chat_completion
 
 __all__ = ["AsyncChat", "AsyncCompletions", "Chat", "Completions"]
+
+M = TypeVar("M", bound=pydantic.BaseModel)
 
 
 class AsyncCompletions:
@@ -86,6 +100,50 @@ class AsyncCompletions:
 
         return AsyncChatCompletionStreamManager(open_stream)
 
+    def run_tools(
+        self,
+        *,
+        tools: Iterable[Tool | ToolParam],
+        max_rounds: int = DEFAULT_MAX_ROUNDS,
+        stream: bool = False,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        raise_tool_errors: bool = False,
+        **params: Unpack[ChatCompletionRunToolsParams],
+    ) -> AsyncToolRunner:
+        """Call the model, run the tools it asks for, and again, until it answers.
+
+        Use it with ``async with``; nothing is sent before. The calls of a round run
+        concurrently (at most ``max_concurrency``; plain ``def`` tools in worker threads). A
+        tool that raises gives the model an error result (``raise_tool_errors=True`` raises
+        it instead). ``stream=True`` streams each round and passes on its chat events.
+
+        ```python
+        async with client.chat.completions.run_tools(messages=messages, tools=[get_weather]) as run:
+            result = await run.until_done()
+        ```
+        """
+        loop = _loop(tools, max_rounds, raise_tool_errors, params, is_async=True)
+        return AsyncToolRunner(self._context, loop, stream=stream, max_concurrency=max_concurrency)
+
+    async def parse(
+        self,
+        *,
+        response_format: type[M],
+        output_retries: int = DEFAULT_OUTPUT_RETRIES,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> ParsedChatCompletion[M]:
+        """A completion whose ``choices[0].message.parsed`` is a validated ``response_format``.
+
+        The model answers by calling a tool whose schema is the model's; invalid arguments
+        are sent back to it ``output_retries`` times, then ``StructuredOutputError``.
+
+        ```python
+        completion = await client.chat.completions.parse(messages=messages, response_format=Person)
+        person = completion.choices[0].message.parsed
+        ```
+        """
+        return await parse_async(self._context, response_format, output_retries, params)
+
 
 class Completions:
     """``POST /v1/chat/completions`` on a ``Client``."""
@@ -144,6 +202,72 @@ class Completions:
             return ChatCompletionStream(Stream(outcome, chat_chunk_decoder(outcome.errors)))
 
         return ChatCompletionStreamManager(open_stream)
+
+    def run_tools(
+        self,
+        *,
+        tools: Iterable[Tool | ToolParam],
+        max_rounds: int = DEFAULT_MAX_ROUNDS,
+        stream: bool = False,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        raise_tool_errors: bool = False,
+        **params: Unpack[ChatCompletionRunToolsParams],
+    ) -> ToolRunner:
+        """Call the model, run the tools it asks for, and again, until it answers.
+
+        Use it with ``with``; nothing is sent before. The calls of a round run one after
+        the other, in this thread (``max_concurrency`` is accepted for the async signature). A
+        tool that raises gives the model an error result (``raise_tool_errors=True`` raises
+        it instead). ``stream=True`` streams each round and passes on its chat events.
+
+        ```python
+        with client.chat.completions.run_tools(messages=messages, tools=[get_weather]) as run:
+            result = run.until_done()
+        ```
+        """
+        loop = _loop(tools, max_rounds, raise_tool_errors, params, is_async=False)
+        del max_concurrency  # one at a time, in this thread
+        return ToolRunner(self._context, loop, stream=stream)
+
+    def parse(
+        self,
+        *,
+        response_format: type[M],
+        output_retries: int = DEFAULT_OUTPUT_RETRIES,
+        **params: Unpack[ChatCompletionRequestParams],
+    ) -> ParsedChatCompletion[M]:
+        """A completion whose ``choices[0].message.parsed`` is a validated ``response_format``.
+
+        The model answers by calling a tool whose schema is the model's; invalid arguments
+        are sent back to it ``output_retries`` times, then ``StructuredOutputError``.
+
+        ```python
+        completion = client.chat.completions.parse(messages=messages, response_format=Person)
+        person = completion.choices[0].message.parsed
+        ```
+        """
+        return parse_sync(self._context, response_format, output_retries, params)
+
+
+def _loop(
+    tools: Iterable[Any],
+    max_rounds: int,
+    raise_tool_errors: bool,
+    params: ChatCompletionRunToolsParams,
+    *,
+    is_async: bool,
+) -> ToolLoop:
+    rest = {key: value for key, value in params.items() if key != "messages"}
+    if "messages" not in params:
+        raise TypeError("run_tools() missing required keyword argument: 'messages'")
+    return ToolLoop(
+        messages=params["messages"],
+        tools=tools,
+        params=rest,
+        max_rounds=max_rounds,
+        raise_tool_errors=raise_tool_errors,
+        is_async=is_async,
+    )
 
 
 class AsyncChat:

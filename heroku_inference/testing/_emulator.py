@@ -42,7 +42,9 @@ class Emulator:
     """A local stand-in for Heroku Managed Inference: no network, no tokens.
 
     Requests get Heroku's validation and error shapes; answers are scripted in order, and an
-    unscripted request gets a deterministic default reply that echoes the last user message.
+    unscripted request gets a deterministic default reply that echoes the last user message
+    (or reports the tool results that end the history, or calls the tool a forced
+    ``tool_choice`` names, with arguments that fit its schema).
 
     ```python
     from heroku_inference.testing import Emulator

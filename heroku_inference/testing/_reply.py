@@ -1,8 +1,10 @@
 """What the emulated model answers: a scripted reply made whole, or the default reply.
 
-The default reply is deterministic: it echoes the last user message, calls a tool when
-``tool_choice`` forces one, adds reasoning when ``extended_thinking.include_reasoning`` is set,
-and honours ``max_tokens`` (finish ``length``) and ``stop``. Token counts are estimates:
+The default reply is deterministic: it echoes the last user message, or, right after tool
+results, reports what the tools returned; it calls a tool when ``tool_choice`` forces one
+(with arguments that fit the tool's schema), adds reasoning when
+``extended_thinking.include_reasoning`` is set, and honours ``max_tokens`` (finish
+``length``) and ``stop``. Token counts are estimates:
 about four characters per prompt token, one token per streamed word.
 """
 
@@ -15,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ._examples import example_arguments
 from ._script import ScriptedReply, ToolCallSpec
 
 __all__ = ["GREETING", "Answer", "answer", "words"]
@@ -70,7 +73,11 @@ def _default(request: Mapping[str, Any]) -> tuple[ScriptedReply, str]:
         name, arguments = tool
         call = ToolCallSpec(name, json.dumps(arguments))
         return ScriptedReply(f"Calling {name}.", reasoning, (call,)), "tool_calls"
-    pieces = words(GREETING + (f" You said: {_shorten(said)}" if said else ""))
+    results = _tool_results(request.get("messages") or [])
+    if results:
+        pieces = words("The tools returned: " + "; ".join(results) + ".")
+    else:
+        pieces = words(GREETING + (f" You said: {_shorten(said)}" if said else ""))
     finish = "stop"
     text = "".join(pieces)
     for stop in _stops(request.get("stop")):
@@ -82,6 +89,27 @@ def _default(request: Mapping[str, Any]) -> tuple[ScriptedReply, str]:
     if isinstance(limit, int) and len(pieces) > limit:
         pieces, finish = pieces[:limit], "length"
     return ScriptedReply("".join(pieces), reasoning), finish
+
+
+def _tool_results(messages: list[Any]) -> list[str]:
+    """``name: content`` for each tool result that ends the history (none otherwise)."""
+    trailing: list[Mapping[str, Any]] = []
+    for message in reversed(messages):
+        if not (isinstance(message, Mapping) and message.get("role") == "tool"):
+            break
+        trailing.insert(0, message)
+    if not trailing:
+        return []
+    names: dict[str, str] = {}
+    for message in messages:
+        if isinstance(message, Mapping) and message.get("role") == "assistant":
+            for call in message.get("tool_calls") or []:
+                if isinstance(call, Mapping) and isinstance(call.get("function"), Mapping):
+                    names[str(call.get("id"))] = str(call["function"].get("name"))
+    return [
+        f"{names.get(str(m.get('tool_call_id')), 'a tool')}: {_shorten(_text_of(m.get('content')))}"
+        for m in trailing
+    ]
 
 
 def _last_user_text(messages: list[Any]) -> str:
@@ -129,35 +157,8 @@ def _forced_tool(request: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | Non
     for tool in tools:
         function = tool.get("function") or {}
         if wanted is None or function.get("name") == wanted:
-            return str(function.get("name")), _example(function.get("parameters"))
+            return str(function.get("name")), example_arguments(function.get("parameters"))
     return None
-
-
-def _example(schema: object) -> dict[str, Any]:
-    """Arguments that fit a JSON Schema's required properties, e.g. ``{"city": "example"}``."""
-    if not isinstance(schema, Mapping):
-        return {}
-    properties = schema.get("properties")
-    if not isinstance(properties, Mapping):
-        return {}
-    required = schema.get("required")
-    names = required if isinstance(required, list) else list(properties)
-    return {str(name): _example_value(properties.get(name)) for name in names}
-
-
-def _example_value(schema: object) -> Any:
-    if not isinstance(schema, Mapping):
-        return "example"
-    enum = schema.get("enum")
-    if isinstance(enum, list) and enum:
-        return enum[0]
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "string")
-    examples: dict[str, Any] = {"integer": 1, "number": 1.5, "boolean": True, "array": []}
-    if kind == "object":
-        return _example(schema)
-    return examples.get(str(kind), "example")
 
 
 def _prompt_tokens(request: Mapping[str, Any]) -> int:

@@ -8,8 +8,12 @@ Rules (reference section 1), in the order they are checked:
    parameters Heroku documents as "accepted but ignored": they too need ``allow_ignored_params``.
 2. ``model`` and ``messages`` are required; value types and ranges are checked
    (``temperature`` and ``top_p`` in 0-1, token counts positive, ``extended_thinking`` shape
-   with ``budget_tokens >= 1024``; with thinking enabled, ``budget_tokens < max_tokens`` and
-   ``temperature`` 1, as Claude requires). Each is 400 ``invalid_request_error``.
+   with ``budget_tokens >= 1024``). With thinking on (``extended_thinking.enabled``, or
+   ``reasoning_effort`` on a Claude model), what Claude refuses: ``budget_tokens`` not below
+   ``max_tokens``, ``temperature`` other than 1, ``temperature`` with ``top_p``, a
+   ``tool_choice`` that forces a tool, and a history that continues a tool loop (the turn that
+   called the tools would need its thinking block, which the chat API cannot carry). Each is
+   400 ``invalid_request_error``.
 3. An assistant message with ``tool_calls`` and empty or null ``content``: 400
    ``content is required``.
 4. A tool call in the history whose ``arguments`` is not a JSON object string: 500
@@ -188,8 +192,50 @@ def _extended_thinking(body: Mapping[str, Any]) -> ErrorReply | None:
     limit = body.get("max_tokens", body.get("max_completion_tokens"))
     if budget is not None and limit is not None and budget >= limit:
         return _bad("'max_tokens' must be greater than 'extended_thinking.budget_tokens'")
+    return None
+
+
+def _thinking_on(body: Mapping[str, Any]) -> bool:
+    thinking = body.get("extended_thinking")
+    if isinstance(thinking, Mapping) and thinking.get("enabled") is True:
+        return True
+    return body.get("reasoning_effort") is not None and "claude" in str(body.get("model"))
+
+
+def _while_thinking(body: Mapping[str, Any]) -> ErrorReply | None:
+    """What Claude refuses with thinking on (its own messages, passed through by Heroku)."""
+    if not _thinking_on(body):
+        return None
     if "temperature" in body and body["temperature"] != 1:
         return _bad("'temperature' may only be set to 1 when extended thinking is enabled")
+    if "temperature" in body and "top_p" in body:
+        return _bad(
+            "`temperature` and `top_p` cannot both be specified for this model. "
+            "Please use only one."
+        )
+    choice = body.get("tool_choice")
+    if choice == "required" or isinstance(choice, Mapping):
+        return invalid_request("Thinking may not be enabled when tool_choice forces tool use.")
+    position = _continued_tool_turn(body["messages"])
+    if position is not None:
+        return invalid_request(
+            f"messages.{position}.content.0.type: Expected `thinking` or `redacted_thinking`, "
+            "but found `tool_use`. When `thinking` is enabled, a final `assistant` message "
+            "must start with a thinking block. To avoid this requirement, disable `thinking`."
+        )
+    return None
+
+
+def _continued_tool_turn(messages: list[Any]) -> int | None:
+    """The position of the assistant turn with tool calls that the history continues."""
+    for position in range(len(messages) - 1, -1, -1):
+        message = messages[position]
+        role = message.get("role") if isinstance(message, Mapping) else None
+        if role == "tool":
+            continue
+        if role == "assistant" and message.get("tool_calls"):
+            return position
+        return None
     return None
 
 
@@ -242,6 +288,7 @@ _CHECKS: tuple[Check, ...] = (
     _tools,
     _extended_thinking,
     _messages,
+    _while_thinking,
 )
 
 

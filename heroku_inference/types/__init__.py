@@ -24,6 +24,8 @@ from .chat_params import (
     AssistantMessageParam,
     ChatCompletionCreateParams,
     ChatCompletionMessageParam,
+    ChatCompletionRequestParams,
+    ChatCompletionRunToolsParams,
     ContentPartParam,
     DeveloperMessageParam,
     ExtendedThinkingParam,
@@ -39,6 +41,7 @@ from .chat_params import (
     ToolParam,
     UserMessageParam,
 )
+from .chat_parsed import ParsedChatCompletion, ParsedChatCompletionMessage, ParsedChoice
 
 __all__ = [
     "AssistantMessageParam",
@@ -47,6 +50,8 @@ __all__ = [
     "ChatCompletionCreateParams",
     "ChatCompletionMessage",
     "ChatCompletionMessageParam",
+    "ChatCompletionRequestParams",
+    "ChatCompletionRunToolsParams",
     "Choice",
     "ChoiceDelta",
     "ChoiceLogprobs",
@@ -60,6 +65,9 @@ __all__ = [
     "FunctionDelta",
     "ImagePartParam",
     "NamedToolChoiceParam",
+    "ParsedChatCompletion",
+    "ParsedChatCompletionMessage",
+    "ParsedChoice",
     "Reasoning",
     "ReasoningDelta",
     "RequestOptions",

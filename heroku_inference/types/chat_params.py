@@ -12,12 +12,15 @@ import httpx
 from typing_extensions import NotRequired, Required, TypedDict
 
 if TYPE_CHECKING:
+    from .._tool import Tool
     from .chat import ChatCompletionMessage
 
 __all__ = [
     "AssistantMessageParam",
     "ChatCompletionCreateParams",
     "ChatCompletionMessageParam",
+    "ChatCompletionRequestParams",
+    "ChatCompletionRunToolsParams",
     "ContentPartParam",
     "DeveloperMessageParam",
     "ExtendedThinkingParam",
@@ -155,8 +158,8 @@ class RequestOptions(TypedDict, total=False):
     """This call's timeout; ``None`` means no timeout."""
 
 
-class ChatCompletionCreateParams(RequestOptions, total=False):
-    """The keyword arguments of ``chat.completions.create()`` and ``.stream()``."""
+class ChatCompletionRequestParams(RequestOptions, total=False):
+    """The keyword arguments every chat method takes (``parse()`` takes exactly these)."""
 
     messages: Required[Iterable[ChatCompletionMessageParam | ChatCompletionMessage]]
     model: str | None
@@ -168,15 +171,15 @@ class ChatCompletionCreateParams(RequestOptions, total=False):
     top_p: float
     top_k: int
     stop: str | list[str]
-    tools: Iterable[ToolParam]
-    tool_choice: ToolChoiceParam
-    parallel_tool_calls: bool
     extended_thinking: ExtendedThinkingParam
     reasoning_effort: Literal["low", "medium", "high"]
     allow_ignored_params: bool
     """When true, Heroku drops parameters it does not support instead of answering 400."""
     stream_options: _StreamOptionsParam
     user: str
+    tool_call_placeholder: str
+    """Not sent: the content given to an assistant turn that has tool calls and no text, which
+    Heroku refuses (400 ``content is required``). Default ``"."``."""
     # Accepted by Heroku but ignored; without allow_ignored_params=True Heroku answers 400.
     metadata: Mapping[str, str]
     n: int
@@ -186,6 +189,21 @@ class ChatCompletionCreateParams(RequestOptions, total=False):
     logit_bias: Mapping[str, int]
     logprobs: bool
     top_logprobs: int
-    response_format: Mapping[str, object]
     service_tier: str
     store: bool
+
+
+class ChatCompletionRunToolsParams(ChatCompletionRequestParams, total=False):
+    """The keyword arguments of ``chat.completions.run_tools()`` besides its own."""
+
+    tool_choice: ToolChoiceParam
+    parallel_tool_calls: bool
+    response_format: Mapping[str, object]
+    """Ignored by Heroku (see ``parse()`` for structured output)."""
+
+
+class ChatCompletionCreateParams(ChatCompletionRunToolsParams, total=False):
+    """The keyword arguments of ``chat.completions.create()`` and ``.stream()``."""
+
+    tools: Iterable[ToolParam | Tool]
+    """Tool dicts, ``@tool`` functions and ``Tool`` objects, in any mix."""
