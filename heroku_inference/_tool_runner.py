@@ -3,10 +3,13 @@
 Both are thin drivers of ``ToolLoop`` (``_tool_rounds.py``): they send, read, run tools, and
 hand out events. Nothing is sent before the runner is used.
 
-- ``AsyncToolRunner`` runs the calls of a round concurrently in a task group it holds while
-  it is entered (``async with``), at most ``max_concurrency`` at a time; plain ``def`` tools
-  run in worker threads (anyio's, bounded). A ``tool_call.result`` event comes as each call
-  finishes; results are appended to the history in call order.
+- ``AsyncToolRunner`` runs the calls of a round concurrently, at most ``max_concurrency`` at
+  a time, in a task group that lives only while the round's tools run, inside one step of
+  the iteration: it never stays open while the caller holds an event (a task group left open
+  across a ``yield`` breaks cancellation, PEP 789: a FastAPI endpoint relaying the runner is
+  exactly that). Plain ``def`` tools run in worker threads (anyio's, bounded). The
+  ``tool_call.result`` events of a round come once its calls have finished, in the order
+  they finished; results are appended to the history in call order.
 - ``ToolRunner`` runs them one after the other in the calling thread: no thread, no loop.
 
 Leaving the block (``break``, an error, cancellation) closes the open stream, cancels the
@@ -22,8 +25,6 @@ from types import TracebackType
 from typing import Any
 
 import anyio
-from anyio.abc import TaskGroup
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ._chat_stream import AsyncChatCompletionStream, ChatCompletionStream
 from ._context import AsyncContext, SyncContext
@@ -132,17 +133,14 @@ class AsyncToolRunner(_RunnerBase):
         self._context = context
         self._setup(context.settings, loop, stream)
         self._limiter = anyio.CapacityLimiter(_checked_concurrency(max_concurrency))
-        self._group: TaskGroup | None = None
+        self._open = False
         self._stream: AsyncChatCompletionStream | None = None
-        self._send: MemoryObjectSendStream[_Outcome] | None = None
-        self._receive: MemoryObjectReceiveStream[_Outcome] | None = None
+        self._to_run: list[PlannedCall] = []
 
     async def __aenter__(self) -> AsyncToolRunner:
         if self._entered:
             raise RuntimeError("a tool runner can be entered only once")
-        self._entered = True
-        self._group = anyio.create_task_group()
-        await self._group.__aenter__()
+        self._entered = self._open = True
         return self
 
     async def __aexit__(
@@ -151,16 +149,9 @@ class AsyncToolRunner(_RunnerBase):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        group, self._group = self._group, None
+        self._open = False
         self._leave()
-        try:
-            await self._close_round()
-        finally:
-            if group is not None:
-                # The tasks report their errors through the channel and never raise, so
-                # the group ends clean; the block's own exception (if any) goes on as it is.
-                group.cancel_scope.cancel()
-                await group.__aexit__(None, None, None)
+        await self._close_round()
         return None
 
     async def _close_round(self) -> None:
@@ -168,19 +159,12 @@ class AsyncToolRunner(_RunnerBase):
             if self._stream is not None:
                 stream, self._stream = self._stream, None
                 await stream.aclose()
-        self._close_channel()
-
-    def _close_channel(self) -> None:
-        for end in (self._send, self._receive):
-            if end is not None:
-                end.close()
-        self._send = self._receive = None
 
     def __aiter__(self) -> AsyncToolRunner:
         return self
 
     async def __anext__(self) -> ToolRunEvent:
-        if self._group is None:
+        if not self._open:
             if self._phase == _DONE and not self._pending:
                 raise StopAsyncIteration
             raise RuntimeError(_NOT_ENTERED.format(block="async with", wait="await "))
@@ -200,7 +184,7 @@ class AsyncToolRunner(_RunnerBase):
 
     async def until_done(self) -> ToolRunResult:
         """Run to the end (entering the runner if it is not) and return the result."""
-        if self._group is None and not self._entered:
+        if not self._open and not self._entered:
             async with self:
                 return await self.until_done()
         async for _ in self:
@@ -227,25 +211,24 @@ class AsyncToolRunner(_RunnerBase):
                 await self._close_round()
                 self._start_tools(self._took(completion))
         elif self._phase == _TOOLS:
-            assert self._receive is not None
-            index, output, error = await self._receive.receive()
-            self._record(self._turn[index], output, error)
-            if self._phase != _TOOLS:
-                self._close_channel()
+            # The round's calls, all at once; the group ends inside this step.
+            finished: list[_Outcome] = []
+            to_run, self._to_run = self._to_run, []
+            async with anyio.create_task_group() as group:
+                for call in to_run:
+                    group.start_soon(self._run_call, call, finished.append, name=call.name)
+            for index, output, error in finished:
+                self._record(self._turn[index], output, error)
 
     def _start_tools(self, turn: list[PlannedCall]) -> None:
-        if not turn:
-            return
-        assert self._group is not None
-        self._send, self._receive = anyio.create_memory_object_stream[_Outcome](len(turn))
         for call in turn:
             self._pending.append(self._loop.start_event(call))
-            if call.error is not None:
-                self._send.send_nowait((call.index, None, call.error))
+            if call.error is not None:  # refused before running (unknown tool, bad arguments)
+                self._record(call, None, call.error)
             else:
-                self._group.start_soon(self._run_call, call, self._send, name=call.name)
+                self._to_run.append(call)
 
-    async def _run_call(self, call: PlannedCall, send: MemoryObjectSendStream[_Outcome]) -> None:
+    async def _run_call(self, call: PlannedCall, report: Callable[[_Outcome], None]) -> None:
         assert call.run is not None
         assert call.tool is not None
         async with self._limiter:
@@ -259,7 +242,7 @@ class AsyncToolRunner(_RunnerBase):
                 outcome: _Outcome = (call.index, None, exc)
             else:
                 outcome = (call.index, output, None)
-        send.send_nowait(outcome)
+        report(outcome)
 
 
 class ToolRunner(_RunnerBase):
