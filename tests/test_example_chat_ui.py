@@ -18,7 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
-from heroku_inference.testing import Emulator
+from heroku_inference import AsyncClient
+from heroku_inference.fastapi import STATE_KEY
+from heroku_inference.testing import Emulator, create_app
 
 from .external import CHROMIUM, require
 from .servers import serving, wait_for
@@ -40,16 +42,24 @@ TIMEOUT_MS = 15_000
 
 def load_example() -> ModuleType:
     spec = importlib.util.spec_from_file_location("fastapi_chat_example", EXAMPLE / "app.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 
 
+def get_client_of(module: ModuleType) -> AsyncClient:
+    client: AsyncClient = getattr(module.app.state, STATE_KEY)
+    return client
+
+
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    require(Path(CHROMIUM).exists(), f"Chromium is not installed ({CHROMIUM}: apt-get install chromium)")
+    require(
+        Path(CHROMIUM).exists(), f"Chromium is not installed ({CHROMIUM}: apt-get install chromium)"
+    )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -64,16 +74,25 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def example(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Emulator, str]]:
+def example(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Emulator, str, Any]]:
+    """The example app, its client on an emulator served over loopback (so the pool's
+    connections can be checked)."""
     emulator = Emulator()
     module = load_example()
-    monkeypatch.setattr(module, "make_client", emulator.async_client)
-    with serving(module.app) as url:
-        yield emulator, url
+    with serving(create_app(emulator)) as upstream:
+        monkeypatch.setattr(
+            module,
+            "make_client",
+            lambda: AsyncClient(base_url=upstream, api_key="any", model=module.MODEL),
+        )
+        with serving(module.app) as url:
+            yield emulator, url, module
 
 
-def test_the_page_streams_shows_tools_and_stops(browser: Any, example: tuple[Emulator, str]) -> None:
-    emulator, url = example
+def test_the_page_streams_shows_tools_and_stops(
+    browser: Any, example: tuple[Emulator, str, ModuleType]
+) -> None:
+    emulator, url, module = example
     # Round 1 calls the tool; round 2 answers slowly, so the page shows text before the end.
     emulator.reply(
         text="Let me look that up.",
@@ -97,7 +116,8 @@ def test_the_page_streams_shows_tools_and_stops(browser: Any, example: tuple[Emu
     seen_mid_reply = answer.text_content() or ""
     page.wait_for_selector(".assistant[data-done='true']")
     final = answer.text_content() or ""
-    assert seen_mid_reply and len(seen_mid_reply) < len(final)
+    assert seen_mid_reply
+    assert len(seen_mid_reply) < len(final)
     assert final.endswith("Paris.")
     result = turn.locator(".tool.result")
     assert "sunny" in (result.first.text_content() or "")
@@ -122,4 +142,10 @@ def test_the_page_streams_shows_tools_and_stops(browser: Any, example: tuple[Emu
         lambda: httpx.get(f"{url}/stats").json()["active_replies"] == 0,
         what="the server to end the stopped reply",
     )
+    client = get_client_of(module)
+    wait_for(
+        lambda: "Requests: 0 active" in repr(client._http._transport._pool),
+        what="the upstream request to end",
+    )
+    assert "Connections: 0 active" in repr(client._http._transport._pool)
     page.screenshot(path=str(ARTIFACTS / "fastapi_chat_stopped.png"), full_page=True)

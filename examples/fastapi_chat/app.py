@@ -55,10 +55,13 @@ def get_time(timezone_name: str = "UTC") -> str:
 TOOLS = [get_weather, get_time]
 
 
+MODEL = os.environ.get("INFERENCE_MODEL_ID") or "claude-4-5-sonnet"
+
+
 def make_client() -> AsyncClient:
     if not os.environ.get("INFERENCE_URL"):
-        return AsyncClient(base_url="emulator")  # develop without an account
-    return AsyncClient()
+        return AsyncClient(base_url="emulator", model=MODEL)  # develop without an account
+    return AsyncClient(model=MODEL)
 
 
 @asynccontextmanager

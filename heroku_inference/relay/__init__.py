@@ -88,6 +88,4 @@ def _encoded(source: Generator[Frame, None, None]) -> Iterator[bytes]:
 
 
 def _is_async(stream: Any) -> bool:
-    return hasattr(stream, "__aiter__") or (
-        hasattr(stream, "__aenter__") and not hasattr(stream, "__iter__")
-    )
+    return hasattr(stream, "__aiter__") or hasattr(stream, "__aenter__")

@@ -1,7 +1,7 @@
 """Driving a stream through parts to frames: once for async streams, once for sync ones.
 
-The relay owns the stream it is given: it enters a stream manager itself (so an error while
-opening is relayed too), and closes the stream however the relay ends, at once when the
+The relay owns the stream it is given: it enters it (a stream manager, a tool runner) itself,
+so an error while opening is relayed too, and leaves or closes it however the relay ends, at once when the
 browser goes away (the server stops iterating, or cancels the task).
 """
 
@@ -60,7 +60,7 @@ async def aframes(source: Any, encoder: Encoder) -> AsyncGenerator[Frame, None]:
     try:
         for frame in encoder.open():
             yield frame
-        stream = await source.__aenter__() if _is_async_manager(source) else source
+        stream = await source.__aenter__() if hasattr(source, "__aenter__") else source
         async for item in stream:
             for part in parts.take(item):
                 for frame in encoder.encode(part):
@@ -84,7 +84,7 @@ def frames(source: Any, encoder: Encoder) -> Generator[Frame, None, None]:
     stream: Any = None
     try:
         yield from encoder.open()
-        stream = source.__enter__() if _is_sync_manager(source) else source
+        stream = source.__enter__() if hasattr(source, "__enter__") else source
         for item in stream:
             for part in parts.take(item):
                 yield from encoder.encode(part)
@@ -100,28 +100,18 @@ def frames(source: Any, encoder: Encoder) -> Generator[Frame, None, None]:
         raise failed
 
 
-def _is_async_manager(source: Any) -> bool:
-    return hasattr(source, "__aenter__") and not hasattr(source, "__aiter__")
-
-
-def _is_sync_manager(source: Any) -> bool:
-    return hasattr(source, "__enter__") and not hasattr(source, "__iter__")
-
-
 async def _aclose(source: Any, stream: Any) -> None:
+    """Leave what was entered; close what was not (or could not be) entered."""
     with anyio.CancelScope(shield=True):
-        if stream is not None and stream is not source:
+        if stream is not None and hasattr(source, "__aexit__"):
             await source.__aexit__(None, None, None)
         elif hasattr(source, "aclose"):
             await source.aclose()
-        elif hasattr(source, "__aexit__"):
-            await source.__aexit__(None, None, None)
 
 
 def _close(source: Any, stream: Any) -> None:
-    if stream is not None and stream is not source:
+    """Leave what was entered; close what was not (or could not be) entered."""
+    if stream is not None and hasattr(source, "__exit__"):
         source.__exit__(None, None, None)
     elif hasattr(source, "close"):
         source.close()
-    elif hasattr(source, "__exit__"):
-        source.__exit__(None, None, None)
