@@ -155,7 +155,14 @@ def describe_transport_error(exc: BaseException) -> str:
             httpx.WriteTimeout: "sending the request",
             httpx.PoolTimeout: "waiting for a free connection from the pool",
         }.get(type(exc), "")
-        return f"Request timed out{' while ' + phase if phase else ''}"
+        message = f"Request timed out{' while ' + phase if phase else ''}"
+        if isinstance(exc, httpx.PoolTimeout):
+            message += (
+                ": every connection stayed busy for the whole pool timeout (raise "
+                "httpx.Limits(max_connections=...) on your http_client, or close streams "
+                "you stop reading)"
+            )
+        return message
     if isinstance(exc, httpx.DecodingError):
         return f"Could not decode the response body: {exc}"
     chain = _cause_chain(exc)

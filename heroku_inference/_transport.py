@@ -22,6 +22,7 @@ from ._config import USER_AGENT, Settings
 from ._error_bodies import request_id_of
 from ._event_loop import LoopGuard
 from ._logs import logger
+from ._pool_repair import areclaim, reclaim
 from ._retry import retry_delay, should_retry_error, should_retry_status
 
 __all__ = ["AsyncDriver", "Call", "Outcome", "SyncDriver", "request_flow"]
@@ -206,7 +207,7 @@ class AsyncDriver:
             while not isinstance(command, Outcome):
                 try:
                     if isinstance(command, Send):
-                        result: Any = await self.http.send(command.request, stream=True)
+                        result: Any = await self._send(command.request)
                     elif isinstance(command, Sleep):
                         result = None
                         await anyio.sleep(command.seconds)
@@ -220,6 +221,15 @@ class AsyncDriver:
             return command
         finally:
             steps.close()
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self.http.send(request, stream=True)
+        except BaseException:
+            # A send cancelled (or failed) while waiting for a connection can leave one
+            # half-open in httpcore's pool for good: give its slot back (_pool_repair.py).
+            await areclaim(self.http)
+            raise
 
 
 class SyncDriver:
@@ -237,7 +247,7 @@ class SyncDriver:
             while not isinstance(command, Outcome):
                 try:
                     if isinstance(command, Send):
-                        result: Any = self.http.send(command.request, stream=True)
+                        result: Any = self._send(command.request)
                     elif isinstance(command, Sleep):
                         result = None
                         time.sleep(command.seconds)
@@ -251,6 +261,13 @@ class SyncDriver:
             return command
         finally:
             steps.close()
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return self.http.send(request, stream=True)
+        except BaseException:
+            reclaim(self.http)
+            raise
 
 
 async def _aread_or_close(response: httpx.Response) -> None:
