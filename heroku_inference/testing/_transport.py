@@ -25,7 +25,7 @@ class EmulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     ```python
     http = httpx.Client(transport=emu.transport())          # or httpx.AsyncClient(...)
-    client = Client(api_key="x", base_url="http://emulator", http_client=http)
+    client = Client(api_key="x", base_url="https://emulator", http_client=http)
     ```
     """
 
