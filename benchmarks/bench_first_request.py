@@ -43,8 +43,9 @@ try:
     client = heroku_inference.AsyncClient(api_key="k", base_url="https://inference.test",
                                           model="m", transport=transport)
 except TypeError:  # versions before transport= existed
+    http = httpx.AsyncClient(transport=transport)
     client = heroku_inference.AsyncClient(api_key="k", base_url="https://inference.test",
-                                          model="m", http_client=httpx.AsyncClient(transport=transport))
+                                          model="m", http_client=http)
 t3 = time.perf_counter()
 messages = [{"role": "user", "content": "hi"}]
 async def main():

@@ -53,7 +53,7 @@ def test_the_refusal_names_inference_url_and_holds_with_a_callers_http_client(
     monkeypatch.setenv("INFERENCE_KEY", API_KEY)
     http_class = httpx.AsyncClient if client_class is AsyncClient else httpx.Client
     http = http_class(transport=httpx.MockTransport(lambda request: httpx.Response(200)))
-    with pytest.raises(ConfigurationError, match="INFERENCE_URL is http://inference.internal"):
+    with pytest.raises(ConfigurationError, match=r"INFERENCE_URL is http://inference\.internal"):
         client_class(http_client=http)
 
 
