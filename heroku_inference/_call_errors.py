@@ -73,6 +73,28 @@ class CallErrors:
             retries_taken=self.retries_taken,
         )
 
+    def redirected(self, response: httpx.Response) -> APIStatusError:
+        """The error for a redirect this SDK does not follow (see ``request_flow``)."""
+        location = response.headers.get("location", "")
+        try:
+            target = str(self.request.url.join(location))
+        except httpx.InvalidURL:
+            target = location
+        message = (
+            f"{response.status_code} {response.reason_phrase or 'Redirect'}: the server "
+            f"redirected to {target}; not followed, since it would send the request "
+            "elsewhere (another origin) or change its method. If the service moved, set "
+            "INFERENCE_URL (or base_url) to its new address."
+        )
+        request_id = request_id_of(response)
+        return status_error_class(response.status_code)(
+            self.redact(message),
+            response=self.redact_response(response),
+            body=None,
+            request_id=request_id,
+            retries_taken=self.retries_taken,
+        )
+
     def connection(
         self, exc: Exception, *, interrupted_after: int | None = None
     ) -> APIConnectionError:

@@ -94,7 +94,6 @@ class _BaseClient(Generic[_HttpT, _DriverT]):
             _HttpT,
             http_class(
                 limits=DEFAULT_CONNECTION_LIMITS,
-                follow_redirects=True,
                 transport=transport,  # type: ignore[arg-type]
             ),
         )

@@ -78,9 +78,18 @@ Flow = Generator[Command, Any, Outcome]
 BuildRequest = Callable[..., httpx.Request]
 
 
+MAX_REDIRECTS = 3
+"""Same-origin 307/308 redirects followed in a row, at most."""
+
+
 def request_flow(settings: Settings, call: Call, build_request: BuildRequest) -> Flow:
-    """The policy of one call: attempt, retry with backoff, raise typed errors."""
-    url = f"{settings.base_url}{call.path}"
+    """The policy of one call: attempt, retry with backoff, raise typed errors.
+
+    Redirects are followed only within the origin and only when they keep the method and
+    body (307, 308): any other would send the prompt elsewhere, or turn it into a GET.
+    """
+    url = httpx.URL(f"{settings.base_url}{call.path}")
+    redirects = 0
     # Merged case-insensitively, so that a caller's "user-agent" replaces ours instead of
     # going out as a second header; the key is set last and always wins.
     headers = httpx.Headers(
@@ -121,6 +130,13 @@ def request_flow(settings: Settings, call: Call, build_request: BuildRequest) ->
         _log_response(call, response, retries_taken)
         if response.is_success:
             return Outcome(response, errors.answered(response))
+        if response.is_redirect:
+            target = _followable(request.url, response)
+            if target is None or redirects >= MAX_REDIRECTS:
+                raise errors.redirected(response)
+            redirects += 1
+            url = target
+            continue
         if retries_taken < call.max_retries and should_retry_status(response):
             pause = _pause(call, retries_taken, f"answered {response.status_code}", response)
             yield pause
@@ -128,6 +144,18 @@ def request_flow(settings: Settings, call: Call, build_request: BuildRequest) ->
             waited += pause.seconds
             continue
         raise errors.status(response)
+
+
+def _followable(url: httpx.URL, response: httpx.Response) -> httpx.URL | None:
+    """Where a 307/308 to the same origin leads; ``None`` for any other redirect."""
+    if response.status_code not in (307, 308):
+        return None
+    try:
+        target = url.join(response.headers["location"])
+    except (httpx.InvalidURL, KeyError):
+        return None
+    same = (target.scheme, target.host, target.port) == (url.scheme, url.host, url.port)
+    return target if same else None
 
 
 def _pause(call: Call, retries_taken: int, why: str, response: httpx.Response | None) -> Sleep:
@@ -224,7 +252,7 @@ class AsyncDriver:
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         try:
-            return await self.http.send(request, stream=True)
+            return await self.http.send(request, stream=True, follow_redirects=False)
         except BaseException:
             # A send cancelled (or failed) while waiting for a connection can leave one
             # half-open in httpcore's pool for good: give its slot back (_pool_repair.py).
@@ -264,7 +292,7 @@ class SyncDriver:
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         try:
-            return self.http.send(request, stream=True)
+            return self.http.send(request, stream=True, follow_redirects=False)
         except BaseException:
             reclaim(self.http)
             raise

@@ -14,7 +14,6 @@ import html
 import json
 import logging
 import pickle
-import ssl
 import traceback
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -42,7 +41,7 @@ from heroku_inference import (
 )
 
 from .flavors import MESSAGES, Flavor, both
-from .helpers import MODEL, fixture_bytes
+from .helpers import MODEL, TLS, fixture_bytes
 from .loopback import DISCONNECT, LoopbackServer, Reply, loopback_server
 from .test_streaming import entered, read_all
 
@@ -51,9 +50,6 @@ KEYS = {
     # JSON escapes the quote and the backslash, repr the backslash and the apostrophe.
     "escaped": "inf-quo\"te-back\\slash-it's-secret-key",
 }
-TLS = ssl.create_default_context()
-"""One TLS context for every client: loading the CA bundle per client would cost more than
-the rest of each test (the server is plain HTTP on loopback; TLS is never used)."""
 JSON = {"content-type": "application/json"}
 SSE = {"content-type": "text/event-stream"}
 HTML = {"content-type": "text/html"}
