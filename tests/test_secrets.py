@@ -408,3 +408,52 @@ def test_a_bad_key_is_refused_without_being_shown(key: str) -> None:
 def test_the_request_built_never_shows_the_key_in_text() -> None:
     request = httpx.Request("POST", "https://inference.test/v1/chat/completions")
     assert "Bearer" not in str(request)
+
+
+def every_error(key: str) -> list[BaseException]:
+    """One of each error class the package exports, as the SDK builds them."""
+    import heroku_inference
+    from heroku_inference._call_errors import CallErrors
+    from heroku_inference._exceptions import STATUS_ERRORS
+
+    request = httpx.Request(
+        "POST", "https://inference.test/v1/chat/completions", headers={"Authorization": key}
+    )
+    errors = CallErrors(request, key, retries_taken=1)
+    built: list[BaseException] = []
+    for code in [*STATUS_ERRORS, 409, 500, 503]:
+        response = httpx.Response(code, json={"message": said(key)}, request=request)
+        built.append(errors.status(response))
+    built += [
+        errors.stream(said(key), body={"error": said(key)}, raw=said(key)),
+        errors.invalid_response(said(key), body=said(key)),
+        errors.connection(httpx.ConnectError("refused", request=request)),
+        errors.connection(httpx.ReadTimeout("slow", request=request)),
+        heroku_inference.ConfigurationError("INFERENCE_URL is not set"),
+        heroku_inference.EventLoopError("another loop"),
+    ]
+    exported = {
+        value
+        for name in heroku_inference.__all__
+        if isinstance(value := getattr(heroku_inference, name), type)
+        and issubclass(value, BaseException)
+    }
+    abstract = {heroku_inference.HerokuInferenceError, APIError}
+    assert exported - abstract <= {type(error) for error in built}, "an error class is missing"
+    return built
+
+
+@pytest.mark.parametrize("key", KEYS.values(), ids=KEYS.keys())
+def test_every_error_type_round_trips_through_pickle_without_the_key(key: str) -> None:
+    for error in every_error(key):
+        data = pickle.dumps(error)
+        assert_absent(key, f"a pickled {type(error).__name__}", data)
+        copy = pickle.loads(data)
+        assert type(copy) is type(error)
+        assert str(copy) == str(error)
+        assert copy.args == error.args
+        for name in ("body", "raw", "request_id", "retries_taken", "status_code", "type"):
+            assert getattr(copy, name, None) == getattr(error, name, None), name
+        if isinstance(error, APIError) and error.request is not None:
+            assert copy.request.url == error.request.url
+            assert "authorization" not in copy.request.headers
