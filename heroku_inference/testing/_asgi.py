@@ -2,7 +2,8 @@
 
 Serve it with any ASGI server, e.g. ``uvicorn`` (``heroku-inference emulator`` does). Bodies
 are sent one part per ``http.response.body`` message; a fault's disconnect returns without
-finishing the response, which makes the server drop the connection mid-body.
+finishing the response, which makes the server drop the connection mid-body; a hang sends
+nothing until the client disconnects.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import anyio
 
-from ._plan import Delay, Disconnect, PlanMaker
+from ._plan import HANG, Delay, Disconnect, PlanMaker
 
 __all__ = ["ASGIApp", "create_app"]
 
@@ -74,6 +75,10 @@ async def _http(emulator: PlanMaker, scope: Scope, receive: Receive, send: Send)
     target = (path + (b"?" + query if query else b"")).decode("latin-1")
     headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
     plan = emulator.handle(scope["method"], target, headers, b"".join(chunks))
+    if plan.parts[:1] == [HANG]:
+        while (await receive())["type"] != "http.disconnect":
+            pass  # nothing is sent until the client gives up
+        return
     response_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in plan.headers]
     parts = plan.parts
     whole = len(parts) == 1 and isinstance(parts[0], bytes)
