@@ -1,4 +1,6 @@
-"""Sessions: ``nox -s tests``, ``lint``, ``typecheck``, ``docs`` (run the examples), ``bench``."""
+"""Sessions: ``nox -s tests``, ``lint``, ``typecheck``, ``docs`` (run the examples), ``bench``;
+the long reliability runs: ``fault_matrix`` (rewrite docs/reliability.md's table), ``hygiene``,
+``memory`` and ``fuzz``."""
 
 from __future__ import annotations
 
@@ -41,3 +43,11 @@ def bench(session: nox.Session) -> None:
     """Compare streaming against the openai SDK on the same bytes (installed only here)."""
     session.install("-e", ".", "openai>=3,<4", "httpx2")  # openai 3.x is built on httpx2
     session.run("python", "benchmarks/bench_streaming.py", *session.posargs)
+
+
+@nox.session
+def fault_matrix(session: nox.Session) -> None:
+    """Run the fault matrix on both SDKs and rewrite the table in docs/reliability.md."""
+    session.install("-e", ".[test]")
+    session.env["UPDATE_FAULT_MATRIX"] = "1"
+    session.run("python", "-m", "pytest", "-q", "tests/test_fault_matrix.py", *session.posargs)
