@@ -10,7 +10,7 @@ only carry the commands out: send, sleep, read.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,6 +109,8 @@ def request_flow(settings: Settings, call: Call, build_request: BuildRequest) ->
         request = build_request(
             call.method, url, content=call.body, headers=headers, timeout=call.timeout
         )
+        if call.body is not None:
+            request.stream = RequestBody(call.body)
         errors = CallErrors(request, settings.api_key, retries_taken, waited)
         logger.debug("%s %s: attempt %d", call.method, call.path, retries_taken + 1)
         response: httpx.Response | None = None
@@ -144,6 +146,42 @@ def request_flow(settings: Settings, call: Call, build_request: BuildRequest) ->
             waited += pause.seconds
             continue
         raise errors.status(response)
+
+
+class RequestBody(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A request body sent in one piece, iterated without a generator.
+
+    httpx iterates ``content=bytes`` with an async generator; a send cancelled while writing
+    it abandons the generator half-way, which trio reports as a ``ResourceWarning``. Plain
+    iterators leave nothing to finalize. (``Content-Length`` comes from ``build_request``.)
+    """
+
+    __slots__ = ("_content",)
+
+    def __init__(self, content: bytes) -> None:
+        self._content = content
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter((self._content,))
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return _Once(self._content)
+
+
+class _Once:
+    __slots__ = ("_content",)
+
+    def __init__(self, content: bytes) -> None:
+        self._content: bytes | None = content
+
+    def __aiter__(self) -> _Once:
+        return self
+
+    async def __anext__(self) -> bytes:
+        content, self._content = self._content, None
+        if content is None:
+            raise StopAsyncIteration
+        return content
 
 
 def _followable(url: httpx.URL, response: httpx.Response) -> httpx.URL | None:
