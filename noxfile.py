@@ -51,3 +51,19 @@ def fault_matrix(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     session.env["UPDATE_FAULT_MATRIX"] = "1"
     session.run("python", "-m", "pytest", "-q", "tests/test_fault_matrix.py", *session.posargs)
+
+
+@nox.session
+def hygiene(session: nox.Session) -> None:
+    """1,000 streams per scenario on a pool of two, and the leak check; prints the figures."""
+    session.install("-e", ".[test]")
+    session.env["HEROKU_INFERENCE_HYGIENE"] = "1000"
+    session.run("python", "-m", "pytest", "-q", "-s", "tests/test_hygiene.py", *session.posargs)
+
+
+@nox.session
+def memory(session: nox.Session) -> None:
+    """RSS and tracemalloc over 5,000 streamed completions, async then sync client."""
+    session.install("-e", ".[emulator]")
+    session.run("python", "benchmarks/bench_memory.py", "--client", "async", *session.posargs)
+    session.run("python", "benchmarks/bench_memory.py", "--client", "sync", *session.posargs)
