@@ -67,3 +67,11 @@ def memory(session: nox.Session) -> None:
     session.install("-e", ".[emulator]")
     session.run("python", "benchmarks/bench_memory.py", "--client", "async", *session.posargs)
     session.run("python", "benchmarks/bench_memory.py", "--client", "sync", *session.posargs)
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """The property tests of SSE decoding and the accumulator, 3,000 examples each."""
+    session.install("-e", ".[test]")
+    session.env["HYPOTHESIS_PROFILE"] = "long"
+    session.run("python", "-m", "pytest", "-q", "tests/test_fuzz.py", *session.posargs)

@@ -64,6 +64,10 @@ def pool_client(api: Flavor, server: LoopbackServer) -> Any:
     )
 
 
+def name(api: Flavor, backend: str) -> str:
+    return f"async/{backend}" if api.is_async else "sync"
+
+
 def report(what: str, count: int, started: float, server: LoopbackServer) -> None:
     """Figures for ``nox -s hygiene`` (shown with ``-s``)."""
     elapsed = time.perf_counter() - started
@@ -103,7 +107,9 @@ class Hygiene:
 
 
 @both
-async def test_streams_broken_out_of_early(api: Flavor, server: LoopbackServer) -> None:
+async def test_streams_broken_out_of_early(
+    api: Flavor, anyio_backend: str, server: LoopbackServer
+) -> None:
     with Hygiene(api, server) as run:
         started = time.perf_counter()
         for _ in range(COUNT):
@@ -111,12 +117,14 @@ async def test_streams_broken_out_of_early(api: Flavor, server: LoopbackServer) 
             async with entered(api, stream):
                 assert (await step(api, stream)).choices[0].delta.role == "assistant"
             assert stream.response.is_closed
-        report(f"broken early ({api})", COUNT, started, server)
+        report(f"broken early ({name(api, anyio_backend)})", COUNT, started, server)
     await run.check()
 
 
 @both
-async def test_streams_read_to_the_end(api: Flavor, server: LoopbackServer) -> None:
+async def test_streams_read_to_the_end(
+    api: Flavor, anyio_backend: str, server: LoopbackServer
+) -> None:
     with Hygiene(api, server) as run:
         started = time.perf_counter()
         for _ in range(COUNT):
@@ -124,13 +132,15 @@ async def test_streams_read_to_the_end(api: Flavor, server: LoopbackServer) -> N
             async with entered(api, stream):
                 chunks = [chunk async for chunk in stream] if api.is_async else list(stream)
             assert_completion(accumulate(chunks), TEXT)
-        report(f"completed ({api})", COUNT, started, server)
+        report(f"completed ({name(api, anyio_backend)})", COUNT, started, server)
         assert server.connections <= 2  # read to their end, they reuse their connections
     await run.check()
 
 
 @pytest.mark.anyio
-async def test_streams_cancelled_while_others_wait_for_the_pool(server: LoopbackServer) -> None:
+async def test_streams_cancelled_while_others_wait_for_the_pool(
+    anyio_backend: str, server: LoopbackServer
+) -> None:
     from .flavors import ASYNC
 
     with Hygiene(ASYNC, server) as run:
@@ -153,7 +163,7 @@ async def test_streams_cancelled_while_others_wait_for_the_pool(server: Loopback
                     # Deadlines spread over 0-40 ms: before, while and after connecting.
                     tasks.start_soon(cancelled, (index % 9) * 0.005)
         assert finished == COUNT
-        report("cancelled while waiting", COUNT, started, server)
+        report(f"cancelled while waiting (async/{anyio_backend})", COUNT, started, server)
     await run.check()
 
 
@@ -170,6 +180,7 @@ def test_no_response_or_stream_outlives_its_use() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.strip().endswith("no leaks"), done.stdout + done.stderr
+    print(f"\nleak check: {done.stdout.strip()}")
 
 
 @pytest.mark.anyio
