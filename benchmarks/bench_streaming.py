@@ -49,7 +49,7 @@ from openai import AsyncOpenAI
 import heroku_inference
 
 MODEL = "claude-4-5-sonnet"
-BASE_URL = "http://bench.invalid"
+BASE_URL = "https://bench.invalid"
 MESSAGES: list[Any] = [{"role": "user", "content": "Why is Heroku so cool?"}]
 SSE_HEADERS = {"content-type": "text/event-stream; charset=utf-8"}
 

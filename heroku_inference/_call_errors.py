@@ -7,6 +7,9 @@ the retries taken) and what none may carry (the key, should the server echo it b
 from __future__ import annotations
 
 import dataclasses
+import functools
+import html
+import json
 import socket
 import ssl
 from dataclasses import dataclass, field
@@ -62,10 +65,32 @@ class CallErrors:
         cls = status_error_class(response.status_code)
         return cls(
             self.redact(message),
-            response=response,
+            response=self.redact_response(response),
             body=self.redact_body(parsed.body),
             type=parsed.type,
             code=parsed.code,
+            request_id=request_id,
+            retries_taken=self.retries_taken,
+        )
+
+    def redirected(self, response: httpx.Response) -> APIStatusError:
+        """The error for a redirect this SDK does not follow (see ``request_flow``)."""
+        location = response.headers.get("location", "")
+        try:
+            target = str(self.request.url.join(location))
+        except httpx.InvalidURL:
+            target = location
+        message = (
+            f"{response.status_code} {response.reason_phrase or 'Redirect'}: the server "
+            f"redirected to {target}; not followed, since it would send the request "
+            "elsewhere (another origin) or change its method. If the service moved, set "
+            "INFERENCE_URL (or base_url) to its new address."
+        )
+        request_id = request_id_of(response)
+        return status_error_class(response.status_code)(
+            self.redact(message),
+            response=self.redact_response(response),
+            body=None,
             request_id=request_id,
             retries_taken=self.retries_taken,
         )
@@ -131,9 +156,11 @@ class CallErrors:
         )
 
     def redact(self, text: str) -> str:
-        """``text`` with the key blanked out."""
-        secret = self.secret
-        return text.replace(secret, REDACTED) if secret and secret in text else text
+        """``text`` with the key blanked out, however it was escaped on the way."""
+        for form in secret_forms(str(self.secret)):
+            if form in text:
+                text = text.replace(form, REDACTED)
+        return text
 
     def redact_body(self, body: object) -> object:
         """A parsed body with the key blanked out of every string in it."""
@@ -145,6 +172,47 @@ class CallErrors:
             return [self.redact_body(item) for item in body]
         return body
 
+    def redact_response(self, response: httpx.Response) -> httpx.Response:
+        """``response`` itself, or, when its body echoes the key, a copy with the key blanked
+        out of the body (so that neither ``error.response`` nor a pickled error shows it)."""
+        content = response.content
+        forms = [form.encode() for form in secret_forms(str(self.secret))]
+        if not any(form in content for form in forms):
+            return response
+        for form in forms:
+            content = content.replace(form, REDACTED.encode())
+        # The copy's body is already decoded; its length is its own.
+        skip = (b"content-encoding", b"content-length", b"transfer-encoding")
+        return httpx.Response(
+            response.status_code,
+            headers=[(k, v) for k, v in response.headers.raw if k.lower() not in skip],
+            content=content,
+            request=response.request,
+            extensions={k: v for k, v in response.extensions.items() if k == "reason_phrase"},
+        )
+
+
+@functools.lru_cache(maxsize=8)
+def secret_forms(secret: str) -> tuple[str, ...]:
+    """Every way ``secret`` may appear in text made of what the server sent and what this
+    SDK says about it: as it is, escaped in JSON (once, or twice for a JSON string inside
+    JSON, as in ``{"error": "{\\"message\\": ...}"}``), in a ``repr`` and in HTML; longest
+    first, so that no form is left half-replaced by a shorter one."""
+    if not secret:
+        return ()
+    forms = {str(secret)}  # a plain str: the settings' key hides itself from repr()
+    for _ in range(2):
+        forms |= {escape(form) for form in forms for escape in _ESCAPES}
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+_ESCAPES = (
+    lambda text: json.dumps(text)[1:-1],
+    lambda text: repr(text)[1:-1],
+    lambda text: text.replace("\\", "\\\\"),  # repr in double quotes: ' is left as it is
+    html.escape,
+)
+
 
 def describe_transport_error(exc: BaseException) -> str:
     """One line naming the kind of network failure and its reason."""
@@ -155,7 +223,14 @@ def describe_transport_error(exc: BaseException) -> str:
             httpx.WriteTimeout: "sending the request",
             httpx.PoolTimeout: "waiting for a free connection from the pool",
         }.get(type(exc), "")
-        return f"Request timed out{' while ' + phase if phase else ''}"
+        message = f"Request timed out{' while ' + phase if phase else ''}"
+        if isinstance(exc, httpx.PoolTimeout):
+            message += (
+                ": every connection stayed busy for the whole pool timeout (raise "
+                "httpx.Limits(max_connections=...) on your http_client, or close streams "
+                "you stop reading)"
+            )
+        return message
     if isinstance(exc, httpx.DecodingError):
         return f"Could not decode the response body: {exc}"
     chain = _cause_chain(exc)

@@ -61,6 +61,7 @@ class _BaseClient(Generic[_HttpT, _DriverT]):
         default_headers: Mapping[str, str] | None = None,
         http_client: _HttpT | None = None,
         transport: _TransportT | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         http_class = self._http_class
         if http_client is not None and not isinstance(http_client, http_class):
@@ -83,6 +84,7 @@ class _BaseClient(Generic[_HttpT, _DriverT]):
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
+            allow_insecure_http=allow_insecure_http,
         )
         setup_logging()
         _prepare_models()
@@ -92,7 +94,6 @@ class _BaseClient(Generic[_HttpT, _DriverT]):
             _HttpT,
             http_class(
                 limits=DEFAULT_CONNECTION_LIMITS,
-                follow_redirects=True,
                 transport=transport,  # type: ignore[arg-type]
             ),
         )
@@ -211,7 +212,9 @@ class AsyncClient(_BaseClient[httpx.AsyncClient, AsyncDriver]):
     Arguments win over the environment. ``http_client`` lets you bring your own
     ``httpx.AsyncClient`` (proxies, mTLS); this client does not close it. ``transport`` gives
     the pool this client creates another httpx transport (``httpx.MockTransport``, the
-    emulator's). ``INFERENCE_URL=emulator`` runs on the built-in emulator.
+    emulator's). ``INFERENCE_URL=emulator`` runs on the built-in emulator. Plain ``http://``
+    is refused for any host but this machine unless ``allow_insecure_http=True`` (or
+    ``HEROKU_INFERENCE_ALLOW_INSECURE_HTTP=1``): it would send the key unencrypted.
     """
 
     _http_class = httpx.AsyncClient

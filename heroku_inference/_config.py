@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import platform
@@ -23,6 +24,9 @@ DEFAULT_CONNECTION_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_con
 URL_VARIABLE = "INFERENCE_URL"
 KEY_VARIABLE = "INFERENCE_KEY"
 MODEL_VARIABLE = "INFERENCE_MODEL_ID"
+
+INSECURE_HTTP_VARIABLE = "HEROKU_INFERENCE_ALLOW_INSECURE_HTTP"
+"""Set to ``1`` to allow plain ``http://`` to a host other than this machine."""
 
 EMULATOR_URL = "emulator"
 """The ``INFERENCE_URL`` (or ``base_url``) that opts into the built-in emulator, in-process."""
@@ -97,8 +101,10 @@ def resolve_settings(
     max_retries: int,
     default_headers: Mapping[str, str] | None,
     environ: Mapping[str, str] | None = None,
+    allow_insecure_http: bool = False,
 ) -> Settings:
-    """Arguments win over the environment; a missing URL or key is a ``ConfigurationError``."""
+    """Arguments win over the environment; a missing URL or key is a ``ConfigurationError``,
+    and so is plain ``http://`` to another machine unless it is allowed."""
     env = os.environ if environ is None else environ
     url = base_url if base_url is not None else env.get(URL_VARIABLE)
     if not url:
@@ -128,14 +134,48 @@ def resolve_settings(
             f"{KEY_VARIABLE} contains characters that cannot go in an HTTP header "
             "(a stray newline or quote from copying?)."
         )
+    base = normalize_base_url(str(url))
+    allowed = allow_insecure_http or _yes(env.get(INSECURE_HTTP_VARIABLE))
+    if not allowed:
+        check_encrypted(base, "base_url" if base_url is not None else URL_VARIABLE)
     return Settings(
-        base_url=normalize_base_url(str(url)),
+        base_url=base,
         api_key=_Secret(key),
         model=model,
         timeout=as_timeout(timeout),
         max_retries=checked_max_retries(max_retries),
         default_headers=checked_headers(default_headers, "default_headers"),
     )
+
+
+def check_encrypted(url: httpx.URL, source: str) -> None:
+    """Refuse plain ``http://`` to any host but this machine: the key would cross the network
+    in clear text. The caller's own ``http_client`` changes nothing: its transport may send
+    the request anywhere."""
+    if url.scheme == "https" or is_loopback(url.host):
+        return
+    raise ConfigurationError(
+        f"{source} is {url}: plain http:// would send your key and prompts unencrypted to "
+        f"{url.host}. Use https://. For a server you trust on a private network (a proxy, "
+        "the emulator in another container), pass allow_insecure_http=True or set "
+        f"{INSECURE_HTTP_VARIABLE}=1. Plain http:// to this machine (localhost, 127.0.0.1, "
+        "::1) needs neither."
+    )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine: ``localhost``, 127.0.0.0/8 or ``::1``."""
+    host = host.lower().rstrip(".")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _yes(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes")
 
 
 def is_emulator_url(url: str | httpx.URL) -> bool:

@@ -25,15 +25,17 @@ def parse_response(outcome: Outcome, model: type[R], kind: str, marker: str) -> 
     response = outcome.response
     try:
         parsed = model.model_validate_json(response.content)
-    except (pydantic.ValidationError, ValueError) as exc:
+    except (pydantic.ValidationError, ValueError, RecursionError) as exc:
         text = response.content.decode("utf-8", "replace")
         content_type = response.headers.get("content-type", "no content type")
         snippet = " ".join(text[:200].split())
+        # Not chained: pydantic's error repeats the input, and the input may echo anything,
+        # the key included; what it found wrong is said here instead.
         raise outcome.errors.invalid_response(
             f"The server answered {response.status_code} with a body that is not {kind} "
-            f"({content_type}): {snippet!r}. {type(exc).__name__}: {str(exc).splitlines()[0]}",
+            f"({content_type}): {snippet!r}. {_problem(exc)}",
             body=text,
-        ) from exc
+        ) from None
     if marker not in parsed.model_fields_set and "error" in (parsed.model_extra or {}):
         error = parse_error_body(response.text)
         raise outcome.errors.invalid_response(
@@ -42,3 +44,12 @@ def parse_response(outcome: Outcome, model: type[R], kind: str, marker: str) -> 
             body=error.body,
         )
     return set_origin(parsed, request_id=outcome.request_id, retries_taken=outcome.retries_taken)
+
+
+def _problem(exc: Exception) -> str:
+    """What validation found, without the input."""
+    if not isinstance(exc, pydantic.ValidationError):
+        return f"{type(exc).__name__}"
+    first = exc.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(part) for part in first["loc"]) or "the body"
+    return f"{exc.error_count()} validation error(s), the first at {where}: {first['msg']}"

@@ -48,9 +48,11 @@ def should_retry_error(error: Exception) -> bool:
     """Connection failures, timeouts and other network errors are retried.
 
     A request that could not be sent as built (an illegal header value, an unsupported URL
-    scheme) fails the same way every time, so it is not.
+    scheme) fails the same way every time, so it is not. Nor is a pool timeout: the pool is
+    this process's own, busy for a whole pool timeout already, and waiting again only
+    multiplies the wait.
     """
-    if isinstance(error, httpx.LocalProtocolError | httpx.UnsupportedProtocol):
+    if isinstance(error, httpx.LocalProtocolError | httpx.UnsupportedProtocol | httpx.PoolTimeout):
         return False
     return isinstance(error, httpx.TransportError)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,7 @@ from ._config import USER_AGENT, Settings
 from ._error_bodies import request_id_of
 from ._event_loop import LoopGuard
 from ._logs import logger
+from ._pool_repair import areclaim, reclaim
 from ._retry import retry_delay, should_retry_error, should_retry_status
 from ._telemetry import CallInfo, Observation, observe
 
@@ -85,6 +86,10 @@ Flow = Generator[Command, Any, Outcome]
 BuildRequest = Callable[..., httpx.Request]
 
 
+MAX_REDIRECTS = 3
+"""Same-origin 307/308 redirects followed in a row, at most."""
+
+
 def request_flow(settings: Settings, call: Call, build_request: BuildRequest) -> Flow:
     """The policy of one call: attempt, retry with backoff, raise typed errors; and its
     telemetry, which a stream's outcome carries on to the stream's end."""
@@ -105,7 +110,13 @@ def request_flow(settings: Settings, call: Call, build_request: BuildRequest) ->
 def _attempts(
     settings: Settings, call: Call, build_request: BuildRequest, observation: Observation | None
 ) -> Flow:
-    url = f"{settings.base_url}{call.path}"
+    """Attempts, retries and redirects.
+
+    Redirects are followed only within the origin and only when they keep the method and
+    body (307, 308): any other would send the prompt elsewhere, or turn it into a GET.
+    """
+    url = httpx.URL(f"{settings.base_url}{call.path}")
+    redirects = 0
     # Merged case-insensitively, so that a caller's "user-agent" replaces ours instead of
     # going out as a second header; the key is set last and always wins.
     headers = httpx.Headers(
@@ -125,6 +136,8 @@ def _attempts(
         request = build_request(
             call.method, url, content=call.body, headers=headers, timeout=call.timeout
         )
+        if call.body is not None:
+            request.stream = RequestBody(call.body)
         errors = CallErrors(request, settings.api_key, retries_taken, waited)
         logger.debug("%s %s: attempt %d", call.method, call.path, retries_taken + 1)
         response: httpx.Response | None = None
@@ -148,6 +161,13 @@ def _attempts(
         _log_response(call, response, retries_taken)
         if response.is_success:
             return Outcome(response, errors.answered(response))
+        if response.is_redirect:
+            target = _followable(request.url, response)
+            if target is None or redirects >= MAX_REDIRECTS:
+                raise errors.redirected(response)
+            redirects += 1
+            url = target
+            continue
         if retries_taken < call.max_retries and should_retry_status(response):
             pause = _pause(call, retries_taken, f"answered {response.status_code}", response)
             if observation is not None:
@@ -157,6 +177,54 @@ def _attempts(
             waited += pause.seconds
             continue
         raise errors.status(response)
+
+
+class RequestBody(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A request body sent in one piece, iterated without a generator.
+
+    httpx iterates ``content=bytes`` with an async generator; a send cancelled while writing
+    it abandons the generator half-way, which trio reports as a ``ResourceWarning``. Plain
+    iterators leave nothing to finalize. (``Content-Length`` comes from ``build_request``.)
+    """
+
+    __slots__ = ("_content",)
+
+    def __init__(self, content: bytes) -> None:
+        self._content = content
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter((self._content,))
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return _Once(self._content)
+
+
+class _Once:
+    __slots__ = ("_content",)
+
+    def __init__(self, content: bytes) -> None:
+        self._content: bytes | None = content
+
+    def __aiter__(self) -> _Once:
+        return self
+
+    async def __anext__(self) -> bytes:
+        content, self._content = self._content, None
+        if content is None:
+            raise StopAsyncIteration
+        return content
+
+
+def _followable(url: httpx.URL, response: httpx.Response) -> httpx.URL | None:
+    """Where a 307/308 to the same origin leads; ``None`` for any other redirect."""
+    if response.status_code not in (307, 308):
+        return None
+    try:
+        target = url.join(response.headers["location"])
+    except (httpx.InvalidURL, KeyError):
+        return None
+    same = (target.scheme, target.host, target.port) == (url.scheme, url.host, url.port)
+    return target if same else None
 
 
 def _pause(call: Call, retries_taken: int, why: str, response: httpx.Response | None) -> Sleep:
@@ -236,7 +304,7 @@ class AsyncDriver:
             while not isinstance(command, Outcome):
                 try:
                     if isinstance(command, Send):
-                        result: Any = await self.http.send(command.request, stream=True)
+                        result: Any = await self._send(command.request)
                     elif isinstance(command, Sleep):
                         result = None
                         await anyio.sleep(command.seconds)
@@ -250,6 +318,15 @@ class AsyncDriver:
             return command
         finally:
             steps.close()
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self.http.send(request, stream=True, follow_redirects=False)
+        except BaseException:
+            # A send cancelled (or failed) while waiting for a connection can leave one
+            # half-open in httpcore's pool for good: give its slot back (_pool_repair.py).
+            await areclaim(self.http)
+            raise
 
 
 class SyncDriver:
@@ -267,7 +344,7 @@ class SyncDriver:
             while not isinstance(command, Outcome):
                 try:
                     if isinstance(command, Send):
-                        result: Any = self.http.send(command.request, stream=True)
+                        result: Any = self._send(command.request)
                     elif isinstance(command, Sleep):
                         result = None
                         time.sleep(command.seconds)
@@ -281,6 +358,13 @@ class SyncDriver:
             return command
         finally:
             steps.close()
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return self.http.send(request, stream=True, follow_redirects=False)
+        except BaseException:
+            reclaim(self.http)
+            raise
 
 
 async def _aread_or_close(response: httpx.Response) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,9 @@ API_KEY = "inf-test-secret-key-0123456789"
 MODEL = "claude-4-5-sonnet"
 SPLITS = (1, 7, None)
 """Fragment sizes used to replay bodies: one byte, seven bytes, and whole."""
+TLS = ssl.create_default_context()
+"""One TLS context for the httpx clients of tests that make many: loading the CA bundle
+for each new client costs more than a whole loopback call (``verify=TLS``)."""
 
 
 def fixture_bytes(name: str) -> bytes:

@@ -407,7 +407,7 @@ def test_unknown_paths_are_404_and_wrong_methods_405(http: httpx.Client) -> None
 
 def test_sdk_maps_404(emu: Emulator) -> None:
     with (
-        emu.client(base_url="http://emulator/nested", max_retries=0) as client,
+        emu.client(base_url="https://emulator/nested", max_retries=0) as client,
         pytest.raises(NotFoundError, match="Not found: POST /nested/v1/chat/completions"),
     ):
         client.chat.completions.create(messages=HI)

@@ -417,7 +417,13 @@ async def test_tls_failure(api: Flavor) -> None:
         (httpx.ConnectTimeout, "Request timed out while connecting"),
         (httpx.ReadTimeout, "Request timed out while waiting for data"),
         (httpx.WriteTimeout, "Request timed out while sending the request"),
-        (httpx.PoolTimeout, "Request timed out while waiting for a free connection from the pool"),
+        (
+            httpx.PoolTimeout,
+            "Request timed out while waiting for a free connection from the pool: every "
+            "connection stayed busy for the whole pool timeout (raise "
+            "httpx.Limits(max_connections=...) on your http_client, or close streams you stop "
+            "reading)",
+        ),
     ],
 )
 @both

@@ -435,7 +435,6 @@ async def test_retries_run_out(api: Flavor, slept: list[float]) -> None:
         httpx.ConnectTimeout("timed out"),
         httpx.ReadTimeout("timed out"),
         httpx.WriteTimeout("timed out"),
-        httpx.PoolTimeout("timed out"),
         httpx.ReadError("[Errno 104] Connection reset by peer"),
         httpx.RemoteProtocolError("Server disconnected without sending a response."),
     ],

@@ -1,8 +1,8 @@
 """Driving a stream through parts to frames: once for async streams, once for sync ones.
 
-The relay owns the stream it is given: it enters it (a stream manager, a tool runner) itself,
-so an error while opening is relayed too, and leaves or closes it however the relay ends, at once when the
-browser goes away (the server stops iterating, or cancels the task).
+The relay owns the stream it is given: it enters it (a stream manager, a tool runner)
+itself, so an error while opening is relayed too, and leaves or closes it however the relay
+ends: at once when the browser goes away (the server stops iterating, or cancels the task).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Serve it with any ASGI server, e.g. ``uvicorn`` (``heroku-inference emulator`` does). Bodies
 are sent one part per ``http.response.body`` message; a fault's disconnect returns without
-finishing the response, which makes the server drop the connection mid-body.
+finishing the response, which makes the server drop the connection mid-body; a hang sends
+nothing until the client disconnects.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import anyio
 
-from ._plan import Delay, Disconnect, PlanMaker
+from ._plan import HANG, Delay, Disconnect, Plan, PlanMaker
 
 __all__ = ["ASGIApp", "create_app"]
 
@@ -74,6 +75,22 @@ async def _http(emulator: PlanMaker, scope: Scope, receive: Receive, send: Send)
     target = (path + (b"?" + query if query else b"")).decode("latin-1")
     headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
     plan = emulator.handle(scope["method"], target, headers, b"".join(chunks))
+    async with anyio.create_task_group() as tasks:
+        # Stop as soon as the client goes away: a slow drip or a hang must not outlive it.
+        tasks.start_soon(_cancel_on_disconnect, receive, tasks.cancel_scope)
+        await _respond(plan, send)
+        tasks.cancel_scope.cancel()
+
+
+async def _cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    scope.cancel()
+
+
+async def _respond(plan: Plan, send: Send) -> None:
+    if plan.parts[:1] == [HANG]:
+        await anyio.sleep_forever()  # nothing is sent until the client gives up
     response_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in plan.headers]
     parts = plan.parts
     whole = len(parts) == 1 and isinstance(parts[0], bytes)
@@ -88,6 +105,6 @@ async def _http(emulator: PlanMaker, scope: Scope, receive: Receive, send: Send)
             await anyio.sleep(part.seconds)
         elif isinstance(part, Disconnect):
             return  # the response is left unfinished: the server closes the connection
-        elif part:
+        elif isinstance(part, bytes) and part:
             await send({"type": "http.response.body", "body": part, "more_body": True})
     await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -35,7 +35,17 @@ DEFAULT_API_KEY = EMULATOR_KEY
 DEFAULT_BASE_URL = EMULATOR_BASE_URL
 """The base URL of in-process clients; nothing resolves it, the transport answers."""
 
-_DEFAULT_AFTER = {"disconnect": 1, "truncate": 1, "malformed": 1, "inband_error": 1, "slow": 0}
+_DEFAULT_AFTER = {
+    "disconnect": 1,
+    "disconnect_mid_event": 1,
+    "truncate": 1,
+    "malformed": 1,
+    "nested": 1,
+    "oversized": 1,
+    "inband_error": 1,
+    "slow": 0,
+}
+_DEFAULT_SIZE = {"oversized": 4 * 1024 * 1024, "nested": 5_000}
 
 
 class Emulator:
@@ -175,26 +185,43 @@ class Emulator:
         delay: float = 0.05,
         body: Mapping[str, Any] | None = None,
         text: str | None = None,
+        size: int | None = None,
         times: int = 1,
     ) -> None:
         """Queue a reply that goes wrong: the default reply, or one with ``text``.
 
-        - ``"disconnect"``: the connection drops after ``after`` events (default 1).
+        - ``"disconnect"``: the connection drops after ``after`` events (default 1); with
+          ``after=0``, right after the headers.
+        - ``"disconnect_mid_event"``: the connection drops half-way through event ``after``
+          (counted from 0; default 1).
         - ``"truncate"``: the body ends cleanly after ``after`` events (default 1), with no
           terminator, as when a proxy cuts a stream short.
         - ``"malformed"``: an event that is not valid JSON after ``after`` events (default 1).
+        - ``"nested"``: an event of valid JSON nested ``size`` deep (default 5,000) after
+          ``after`` events (default 1).
+        - ``"oversized"``: after ``after`` events (default 1), one content delta of ``size``
+          bytes (default 4 MiB); the stream is otherwise whole.
         - ``"inband_error"``: an error event after ``after`` events (default 1): ``event:error``
           in Heroku's framing, a ``data:`` payload holding ``error`` in OpenAI's; ``body``
           replaces ``{"error": {"code": 500, "message": "Failed to execute chat", ...}}``.
         - ``"slow"``: ``delay`` seconds between events, from event ``after`` (default 0).
+        - ``"hang"``: nothing is sent, not even the status line, until the client gives up
+          (its read timeout; in-process with no read timeout, that is never).
+        - ``"not_streamed"``: a streamed request gets the whole JSON completion instead
+          (``application/json``), as a proxy that ignores ``stream`` would send.
 
-        A non-streamed request counts its body as one event: cut in half, truncated, replaced
-        by the error body with status 200, or sent after ``delay``.
+        A non-streamed request counts its body as one event: cut in half (also
+        ``disconnect_mid_event``), truncated, replaced by the error body with status 200, by
+        the nested JSON, or sent after ``delay``; ``oversized`` makes its content ``size``
+        bytes long.
         """
         after = _DEFAULT_AFTER.get(kind, 0) if after is None else after
-        check_fault(kind, after, delay)
+        size = _DEFAULT_SIZE.get(kind, 1) if size is None else size
+        check_fault(kind, after, delay, size)
         reply = ScriptedReply(text=text) if text is not None else None
-        fault = ScriptedFault(kind, after, float(delay), dict(body) if body else None, reply)
+        fault = ScriptedFault(
+            kind, after, float(delay), dict(body) if body else None, reply, size=size
+        )
         self._script.push(fault, times)
 
     def reset(self) -> None:

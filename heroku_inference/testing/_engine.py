@@ -109,7 +109,7 @@ class Engine:
             model=str(body["model"]),
             sequence=sequence,
         )
-        if body.get("stream") is True:
+        if body.get("stream") is True and (fault is None or fault.kind != "not_streamed"):
             headers = [("content-type", "text/event-stream"), ("cache-control", "no-cache")]
             parts = stream_parts(reply, meta, self.framing, fault)
         else:

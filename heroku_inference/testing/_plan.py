@@ -1,7 +1,8 @@
 """What the engine hands to a server: a response plan, and what it records of each request.
 
 A ``Plan`` is a status, headers and a list of body parts. A part is bytes to send, a ``Delay``
-to wait before the next part, or ``DISCONNECT`` to drop the connection there. The httpx
+to wait before the next part, or ``DISCONNECT`` to drop the connection there; a plan whose
+first part is ``HANG`` sends nothing at all, not even its status line. The httpx
 transport and the ASGI app each carry a plan out their own way.
 """
 
@@ -16,8 +17,10 @@ import httpx
 
 __all__ = [
     "DISCONNECT",
+    "HANG",
     "Delay",
     "Disconnect",
+    "Hang",
     "Part",
     "Plan",
     "PlanMaker",
@@ -43,7 +46,19 @@ class Disconnect:
 
 DISCONNECT: Final = Disconnect()
 
-Part: TypeAlias = bytes | Delay | Disconnect
+
+class Hang:
+    """Send nothing, not even the status line, until the client gives up (first part only)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "HANG"
+
+
+HANG: Final = Hang()
+
+Part: TypeAlias = bytes | Delay | Disconnect | Hang
 
 
 @dataclass(slots=True)

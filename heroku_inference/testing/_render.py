@@ -8,13 +8,14 @@ Faults are applied here, on the list of events.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from ._errors import error_details
-from ._plan import DISCONNECT, Delay, Part
+from ._plan import DISCONNECT, HANG, Delay, Part
 from ._reply import Answer, words
 from ._script import ScriptedFault
 
@@ -100,8 +101,18 @@ def stream_parts(
     if fault is None:
         return [*events, end]
     head, tail = events[: fault.after], events[fault.after :]
+    if fault.kind == "hang":
+        return [HANG]
     if fault.kind == "disconnect":
         return [*head, DISCONNECT]
+    if fault.kind == "disconnect_mid_event":
+        cut = tail[0] if tail else end
+        return [*head, cut[: len(cut) // 2], DISCONNECT]
+    if fault.kind == "nested":
+        return [*head, _data_event(_nested(fault.size), framing), *tail, end]
+    if fault.kind == "oversized":
+        big = _event(_chunk(meta, {"content": _filler(fault.size)}, None), framing)
+        return [*head, big, *tail, end]
     if fault.kind == "truncate":
         return [*head]  # the body ends cleanly, without a terminator
     if fault.kind == "malformed":
@@ -118,9 +129,17 @@ def stream_parts(
 
 def body_parts(answer: Answer, meta: Meta, fault: ScriptedFault | None) -> list[Part]:
     """The non-streamed JSON body with ``fault`` applied (the body is one event)."""
+    if fault is not None and fault.kind == "oversized":
+        answer = dataclasses.replace(answer, text=_filler(fault.size))
     body = _json(completion(answer, meta))
-    if fault is None:
+    if fault is None or fault.kind in ("oversized", "not_streamed"):
         return [body]
+    if fault.kind == "hang":
+        return [HANG]
+    if fault.kind == "nested":
+        return [_nested(fault.size)]
+    if fault.kind == "disconnect_mid_event":
+        return [body[: len(body) // 2], DISCONNECT]
     if fault.kind == "disconnect":
         return [body[: len(body) // 2], DISCONNECT] if fault.after else [DISCONNECT]
     if fault.kind in ("malformed", "truncate"):
@@ -151,6 +170,22 @@ def _event(payload: Mapping[str, Any], framing: Framing) -> bytes:
     if framing == "heroku":
         return b"event:message\ndata:" + data + b"\n\n"
     return b"data: " + data + b"\n\n"
+
+
+def _data_event(data: bytes, framing: Framing) -> bytes:
+    return (b"event:message\ndata:" if framing == "heroku" else b"data: ") + data + b"\n\n"
+
+
+def _nested(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+_FILL = "All work and no play makes a very long event. "
+
+
+def _filler(size: int) -> str:
+    """``size`` characters of text (one byte each in UTF-8)."""
+    return (_FILL * (size // len(_FILL) + 1))[:size]
 
 
 def _terminator(framing: Framing) -> bytes:

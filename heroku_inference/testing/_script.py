@@ -22,7 +22,18 @@ __all__ = [
     "tool_call_specs",
 ]
 
-FaultKind = Literal["disconnect", "truncate", "malformed", "inband_error", "slow"]
+FaultKind = Literal[
+    "disconnect",
+    "disconnect_mid_event",
+    "truncate",
+    "malformed",
+    "nested",
+    "oversized",
+    "inband_error",
+    "slow",
+    "hang",
+    "not_streamed",
+]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 
 
@@ -58,7 +69,8 @@ class ScriptedFault:
     """A reply (scripted, or the default one when ``reply`` is ``None``) that goes wrong.
 
     ``after`` counts the events sent before the fault; ``delay`` is the slow drip's pause
-    between events; ``body`` is the in-band error's payload.
+    between events; ``body`` is the in-band error's payload; ``size`` is the oversized
+    event's bytes or the nested event's depth.
     """
 
     kind: FaultKind
@@ -66,6 +78,7 @@ class ScriptedFault:
     delay: float
     body: Mapping[str, Any] | None = None
     reply: ScriptedReply | None = None
+    size: int = 0
 
 
 Item: TypeAlias = ScriptedReply | ScriptedError | ScriptedFault
@@ -135,10 +148,12 @@ def tool_call_specs(tool_calls: Iterable[Mapping[str, Any]] | None) -> tuple[Too
     return tuple(specs)
 
 
-def check_fault(kind: str, after: int, delay: float) -> None:
+def check_fault(kind: str, after: int, delay: float, size: int = 1) -> None:
     if kind not in FAULT_KINDS:
         raise ValueError(f"unknown fault {kind!r}; choose one of {', '.join(FAULT_KINDS)}")
     if isinstance(after, bool) or not isinstance(after, int) or after < 0:
         raise ValueError(f"after must be an integer >= 0, got {after!r}")
     if isinstance(delay, bool) or not isinstance(delay, int | float) or not delay >= 0:
         raise ValueError(f"delay must be a number of seconds >= 0, got {delay!r}")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"size must be an integer >= 1, got {size!r}")

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 import anyio
 import httpx
 
-from ._plan import Delay, Disconnect, Part, PlanMaker
+from ._plan import HANG, Delay, Disconnect, Part, PlanMaker
 
 __all__ = ["EmulatorTransport"]
 
@@ -25,7 +25,7 @@ class EmulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     ```python
     http = httpx.Client(transport=emu.transport())          # or httpx.AsyncClient(...)
-    client = Client(api_key="x", base_url="http://emulator", http_client=http)
+    client = Client(api_key="x", base_url="https://emulator", http_client=http)
     ```
     """
 
@@ -35,6 +35,11 @@ class EmulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         content = request.read()
         plan = self.emulator.handle(request.method, _target(request), request.headers, content)
+        if plan.parts[:1] == [HANG]:
+            while not _hang_ends(request):
+                time.sleep(3600)
+            time.sleep(_hang_ends(request))
+            raise _timed_out(request)
         return httpx.Response(
             plan.status, headers=plan.headers, stream=_SyncBody(plan.parts, request)
         )
@@ -42,6 +47,12 @@ class EmulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         content = await request.aread()
         plan = self.emulator.handle(request.method, _target(request), request.headers, content)
+        if plan.parts[:1] == [HANG]:
+            seconds = _hang_ends(request)
+            if not seconds:
+                await anyio.sleep_forever()
+            await anyio.sleep(seconds)
+            raise _timed_out(request)
         return httpx.Response(
             plan.status, headers=plan.headers, stream=_AsyncBody(plan.parts, request)
         )
@@ -60,8 +71,14 @@ def _stall(part: Delay, request: httpx.Request) -> tuple[float, bool]:
     return part.seconds, False
 
 
+def _hang_ends(request: httpx.Request) -> float:
+    """Seconds until the client's read timeout ends a hang (0: it has none, never)."""
+    read_timeout = request.extensions.get("timeout", {}).get("read")
+    return float(read_timeout) if read_timeout else 0.0
+
+
 def _timed_out(request: httpx.Request) -> httpx.ReadTimeout:
-    return httpx.ReadTimeout("no data before the read timeout (emulator: slow)", request=request)
+    return httpx.ReadTimeout("no data before the read timeout (emulator fault)", request=request)
 
 
 def _dropped(request: httpx.Request) -> httpx.RemoteProtocolError:
@@ -86,7 +103,7 @@ class _SyncBody(httpx.SyncByteStream):
                     raise _timed_out(self._request)
             elif isinstance(part, Disconnect):
                 raise _dropped(self._request)
-            else:
+            elif isinstance(part, bytes):  # a HANG was handled before the headers
                 yield part
 
 
@@ -110,6 +127,6 @@ class _AsyncBody(httpx.AsyncByteStream):
                     raise _timed_out(self._request)
             elif isinstance(part, Disconnect):
                 raise _dropped(self._request)
-            else:
+            elif isinstance(part, bytes):  # a HANG was handled before the headers
                 return part
         raise StopAsyncIteration
