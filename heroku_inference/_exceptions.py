@@ -47,6 +47,13 @@ __all__ = [
 class HerokuInferenceError(Exception):
     """The base of every error this SDK raises."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructors cannot be rebuilt from ``args``: restore the state instead,
+        # so every error crosses process boundaries (task queues, multiprocessing), with a
+        # request's credentials left behind.
+        state = {key: _without_credentials(value) for key, value in self.__dict__.items()}
+        return (_restore, (type(self), self.args), state)
+
 
 class ConfigurationError(HerokuInferenceError):
     """Settings are missing or invalid; the message names the variable and how to set it."""
@@ -90,15 +97,8 @@ class APIError(HerokuInferenceError):
         self.request_id = request_id
         self.retries_taken = retries_taken
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Keyword-only constructors cannot be rebuilt from ``args``: restore the state instead,
-        # so errors cross process boundaries (task queues, multiprocessing), with the request's
-        # credentials left behind.
-        state = {key: _without_credentials(value) for key, value in self.__dict__.items()}
-        return (_restore, (type(self), self.args), state)
 
-
-def _restore(cls: type[APIError], args: tuple[Any, ...]) -> APIError:
+def _restore(cls: type[HerokuInferenceError], args: tuple[Any, ...]) -> HerokuInferenceError:
     error = cls.__new__(cls)
     error.args = args
     return error

@@ -410,6 +410,23 @@ def test_the_request_built_never_shows_the_key_in_text() -> None:
     assert "Bearer" not in str(request)
 
 
+def tool_errors() -> list[BaseException]:
+    """The tool runner's and parse()'s errors, with the state they carry."""
+    import heroku_inference as hi
+
+    completion = hi.ChatCompletion(id="chatcmpl-1", model="m")
+    history = [{"role": "user", "content": "hi"}]
+    structured = {"raw": "{}", "errors": [{"type": "missing"}], "completion": completion}
+    return [
+        hi.ToolArgumentsError("bad arguments"),
+        hi.UnknownToolError("no such tool"),
+        hi.MaxRoundsExceeded("too many rounds", messages=history, completion=completion),
+        hi.StructuredOutputError("no model", **structured),
+        hi.LengthFinishReasonError("cut off", **structured),
+        hi.RefusalError("refused", **structured),
+    ]
+
+
 def every_error(key: str) -> list[BaseException]:
     """One of each error class the package exports, as the SDK builds them."""
     import heroku_inference
@@ -431,6 +448,7 @@ def every_error(key: str) -> list[BaseException]:
         errors.connection(httpx.ReadTimeout("slow", request=request)),
         heroku_inference.ConfigurationError("INFERENCE_URL is not set"),
         heroku_inference.EventLoopError("another loop"),
+        *tool_errors(),
     ]
     exported = {
         value
@@ -452,7 +470,17 @@ def test_every_error_type_round_trips_through_pickle_without_the_key(key: str) -
         assert type(copy) is type(error)
         assert str(copy) == str(error)
         assert copy.args == error.args
-        for name in ("body", "raw", "request_id", "retries_taken", "status_code", "type"):
+        for name in (
+            "body",
+            "raw",
+            "request_id",
+            "retries_taken",
+            "status_code",
+            "type",
+            "messages",
+            "errors",
+            "completion",
+        ):
             assert getattr(copy, name, None) == getattr(error, name, None), name
         if isinstance(error, APIError) and error.request is not None:
             assert copy.request.url == error.request.url
