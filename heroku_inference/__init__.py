@@ -32,16 +32,26 @@ from ._version import __version__ as __version__
 
 if TYPE_CHECKING:
     from ._accumulate import *
+    from ._agent_stream import *
     from ._chat_stream import *
     from ._client import *
     from ._config import *
     from ._events import *
     from ._exceptions import *
+    from ._rate_limits import *
+    from ._raw_response import *
     from ._streaming import *
     from ._types import *
+    from .types.agents import *
     from .types.chat import *
+    from .types.embeddings import *
+    from .types.images import *
+    from .types.mcp import *
+    from .types.models import *
+    from .types.rerank import *
 
 _PUBLIC_MODULES = (
+    "._rate_limits",
     "._exceptions",
     "._types",
     "._config",
@@ -50,6 +60,14 @@ _PUBLIC_MODULES = (
     "._accumulate",
     "._streaming",
     "._chat_stream",
+    ".types.embeddings",
+    ".types.images",
+    ".types.rerank",
+    ".types.models",
+    ".types.mcp",
+    ".types.agents",
+    "._agent_stream",
+    "._raw_response",
     "._client",
 )
 """The modules whose ``__all__`` is public, lightest first (the type checkers' list above)."""

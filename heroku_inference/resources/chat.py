@@ -19,6 +19,7 @@ from .._streaming import AsyncStream, Stream
 from ..types.chat import ChatCompletion, ChatCompletionChunk
 from ..types.chat_params import ChatCompletionCreateParams
 from ._chat_call import build_chat_call, parse_chat_completion
+from ._chat_raw import AsyncCompletionsWithRawResponse, CompletionsWithRawResponse
 
 __all__ = ["AsyncChat", "AsyncCompletions", "Chat", "Completions"]
 
@@ -86,6 +87,11 @@ class AsyncCompletions:
 
         return AsyncChatCompletionStreamManager(open_stream)
 
+    @property
+    def with_raw_response(self) -> AsyncCompletionsWithRawResponse:
+        """``create()`` returning the HTTP response with ``parse()``."""
+        return AsyncCompletionsWithRawResponse(self._context)
+
 
 class Completions:
     """``POST /v1/chat/completions`` on a ``Client``."""
@@ -144,6 +150,11 @@ class Completions:
             return ChatCompletionStream(Stream(outcome, chat_chunk_decoder(outcome.errors)))
 
         return ChatCompletionStreamManager(open_stream)
+
+    @property
+    def with_raw_response(self) -> CompletionsWithRawResponse:
+        """``create()`` returning the HTTP response with ``parse()``."""
+        return CompletionsWithRawResponse(self._context)
 
 
 class AsyncChat:
