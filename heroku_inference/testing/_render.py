@@ -18,7 +18,17 @@ from ._plan import DISCONNECT, Delay, Part
 from ._reply import Answer, words
 from ._script import ScriptedFault
 
-__all__ = ["FRAMINGS", "Framing", "Meta", "body_parts", "completion", "stream_parts"]
+__all__ = [
+    "FRAMINGS",
+    "Framing",
+    "Meta",
+    "body_parts",
+    "completion",
+    "event_parts",
+    "json_parts",
+    "sse_event",
+    "stream_parts",
+]
 
 Framing = Literal["heroku", "openai"]
 FRAMINGS: tuple[str, ...] = ("heroku", "openai")
@@ -95,7 +105,15 @@ def stream_parts(
     answer: Answer, meta: Meta, framing: Framing, fault: ScriptedFault | None
 ) -> list[Part]:
     """The SSE body, one event per part, with ``fault`` applied."""
-    events = [_event(payload, framing) for payload in chunks(answer, meta)]
+    events = [sse_event(payload, framing) for payload in chunks(answer, meta)]
+    return event_parts(events, framing, fault, _malformed(meta, framing))
+
+
+def event_parts(
+    events: list[bytes], framing: Framing, fault: ScriptedFault | None, malformed: bytes
+) -> list[Part]:
+    """SSE ``events`` and the terminator, one per part, with ``fault`` applied (``malformed``
+    is the broken event a ``"malformed"`` fault inserts)."""
     end = _terminator(framing)
     if fault is None:
         return [*events, end]
@@ -105,7 +123,7 @@ def stream_parts(
     if fault.kind == "truncate":
         return [*head]  # the body ends cleanly, without a terminator
     if fault.kind == "malformed":
-        return [*head, _malformed(meta, framing), *tail, end]
+        return [*head, malformed, *tail, end]
     if fault.kind == "inband_error":
         return [*head, _error_event(fault.body, framing)]
     parts: list[Part] = []
@@ -118,7 +136,11 @@ def stream_parts(
 
 def body_parts(answer: Answer, meta: Meta, fault: ScriptedFault | None) -> list[Part]:
     """The non-streamed JSON body with ``fault`` applied (the body is one event)."""
-    body = _json(completion(answer, meta))
+    return json_parts(_json(completion(answer, meta)), fault)
+
+
+def json_parts(body: bytes, fault: ScriptedFault | None) -> list[Part]:
+    """A JSON body with ``fault`` applied (the body counts as one event)."""
     if fault is None:
         return [body]
     if fault.kind == "disconnect":
@@ -146,7 +168,8 @@ def _json(value: object) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
 
 
-def _event(payload: Mapping[str, Any], framing: Framing) -> bytes:
+def sse_event(payload: Mapping[str, Any], framing: Framing) -> bytes:
+    """One SSE event carrying ``payload`` in ``framing``."""
     data = _json(payload)
     if framing == "heroku":
         return b"event:message\ndata:" + data + b"\n\n"
