@@ -42,7 +42,11 @@ __all__ = [
 PATH = "/v1/agents/heroku"
 TOOL_TYPES = ("heroku_tool", "mcp")
 _KNOWN = known_keys(AgentCreateParams)
-_REFUSED = {"stream": "the agents endpoint always streams; use stream() or create()."}
+_REFUSED = {
+    "stream": "the agents endpoint always streams; use stream() or create().",
+    "max_tokens": "the agents endpoint limits each model call of the loop with "
+    "max_tokens_per_inference_request.",
+}
 
 
 def build_agent_call(
