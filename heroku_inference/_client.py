@@ -101,9 +101,9 @@ class _BaseClient(Generic[_HttpT, _DriverT]):
             prompt_caching=prompt_caching,
         )
         # Resources attached --as EMBEDDING etc. have settings of their own, unless the
-        # caller chose where requests go.
+        # caller chose where requests go; on the emulator, each has a model of its kind.
         routed = api_key is None and base_url is None and self._env_prefix == DEFAULT_PREFIX
-        families = resolve_families(settings, os.environ) if routed else {}
+        families = resolve_families(settings, os.environ) if routed or settings.emulated else {}
         setup_logging()
         _prepare_models()
         if settings.emulated and http_client is None and transport is None:

@@ -293,3 +293,23 @@ def test_each_call_logs_the_variables_it_used_at_debug_level(
         caplog.clear()
         fallback.rerank.create(query="q", documents=["d"], model="m")
     assert "rerank: the client's settings (INFERENCE_MODEL_ID)" in caplog.messages
+
+
+@both
+async def test_emulator_clients_default_each_family_to_a_model_of_its_kind(api: Flavor) -> None:
+    from heroku_inference.testing import Emulator
+
+    emu = Emulator()
+    client = emu.async_client() if api.is_async else emu.client()
+    assert client.model == "claude-4-5-sonnet"
+    assert (await api.call(client.embeddings.create, input="a")).model == (
+        "cohere-embed-multilingual"
+    )
+    await api.call(client.images.generate, prompt="a lighthouse")
+    await api.call(client.rerank.create, query="q", documents=["q"])
+    assert [r.body["model"] for r in emu.requests] == [
+        "cohere-embed-multilingual",
+        "stable-image-ultra",
+        "cohere-rerank-3-5",
+    ]
+    await api.close(client)

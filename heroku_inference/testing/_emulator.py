@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, get_args
 
 import httpx
 
-from .._config import EMULATOR_BASE_URL, EMULATOR_KEY, EMULATOR_MODEL
+from .._config import EMULATOR_BASE_URL, EMULATOR_KEY, EMULATOR_MODEL, EMULATOR_URL
 from ._agents import check_steps
 from ._catalog import CHAT, Catalog, ModelKind
 from ._engine import Engine
@@ -286,7 +286,9 @@ class Emulator:
 
     def _client_defaults(self, options: dict[str, Any]) -> dict[str, Any]:
         options.setdefault("api_key", self.api_key or DEFAULT_API_KEY)
-        options.setdefault("base_url", DEFAULT_BASE_URL)
+        # "emulator" (DEFAULT_BASE_URL once resolved): embeddings, images and rerank then
+        # default to a model of their kind, as on INFERENCE_URL=emulator.
+        options.setdefault("base_url", EMULATOR_URL)
         options.setdefault("model", self.model)
         return options
 
