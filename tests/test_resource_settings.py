@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from heroku_inference import AsyncClient, Client, ConfigurationError
+from heroku_inference import AsyncClient, Client, ConfigurationError, InternalServerError
 
 from .flavors import SYNC, Flavor, both
 from .helpers import fixture_bytes, json_response
@@ -313,3 +313,24 @@ async def test_emulator_clients_default_each_family_to_a_model_of_its_kind(api: 
         "cohere-rerank-3-5",
     ]
     await api.close(client)
+
+
+@both
+async def test_with_options_timeout_and_retries_reach_the_families(
+    api: Flavor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env(monkeypatch, **ENVIRONMENT)
+    calls: list[httpx.Request] = []
+
+    def failing(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return json_response(503, {"error": {"message": "busy"}})
+
+    client = api.client_class(transport=httpx.MockTransport(failing)).with_options(
+        max_retries=0, timeout=3.5
+    )
+    with pytest.raises(InternalServerError, match="busy"):
+        await api.call(client.embeddings.create, input=["a"])
+    assert len(calls) == 1  # not retried
+    assert calls[0].url.host == "embed.test"
+    assert calls[0].extensions["timeout"]["read"] == 3.5
