@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from functools import cached_property
 from types import TracebackType
-from typing import Any, ClassVar, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 import httpx
 
@@ -34,14 +34,16 @@ from ._models import json_validator
 from ._resource_settings import resolve_families
 from ._transport import AsyncDriver, SyncDriver
 from ._types import NOT_GIVEN, NotGiven
-from .resources.agents import Agents, AsyncAgents
 from .resources.chat import AsyncChat, Chat
-from .resources.embeddings import AsyncEmbeddings, Embeddings
-from .resources.images import AsyncImages, Images
-from .resources.mcp import MCP, AsyncMCP
-from .resources.models import AsyncModels, Models
-from .resources.rerank import AsyncRerank, Rerank
 from .types.chat import ChatCompletion, ChatCompletionChunk
+
+if TYPE_CHECKING:  # imported on first use: a chat-only process never loads them
+    from .resources.agents import Agents, AsyncAgents
+    from .resources.embeddings import AsyncEmbeddings, Embeddings
+    from .resources.images import AsyncImages, Images
+    from .resources.mcp import MCP, AsyncMCP
+    from .resources.models import AsyncModels, Models
+    from .resources.rerank import AsyncRerank, Rerank
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -275,31 +277,43 @@ class AsyncClient(_BaseClient[httpx.AsyncClient, AsyncDriver]):
     @cached_property
     def embeddings(self) -> AsyncEmbeddings:
         """``POST /v1/embeddings``: ``create()`` and ``create_batched()``."""
+        from .resources.embeddings import AsyncEmbeddings
+
         return AsyncEmbeddings(self._context)
 
     @cached_property
     def images(self) -> AsyncImages:
         """``POST /v1/images/generations``: ``generate()``."""
+        from .resources.images import AsyncImages
+
         return AsyncImages(self._context)
 
     @cached_property
     def rerank(self) -> AsyncRerank:
         """``POST /v1/rerank``: ``create()``."""
+        from .resources.rerank import AsyncRerank
+
         return AsyncRerank(self._context)
 
     @cached_property
     def agents(self) -> AsyncAgents:
         """``POST /v1/agents/heroku``: ``stream()`` and ``create()``."""
+        from .resources.agents import AsyncAgents
+
         return AsyncAgents(self._context)
 
     @cached_property
     def models(self) -> AsyncModels:
         """``GET /available-models``: ``list()``."""
+        from .resources.models import AsyncModels
+
         return AsyncModels(self._context)
 
     @cached_property
     def mcp(self) -> AsyncMCP:
         """``client.mcp.servers.list()``: ``GET /v1/mcp/servers``."""
+        from .resources.mcp import AsyncMCP
+
         return AsyncMCP(self._context)
 
     async def aclose(self) -> None:
@@ -345,31 +359,43 @@ class Client(_BaseClient[httpx.Client, SyncDriver]):
     @cached_property
     def embeddings(self) -> Embeddings:
         """``POST /v1/embeddings``: ``create()`` and ``create_batched()``."""
+        from .resources.embeddings import Embeddings
+
         return Embeddings(self._context)
 
     @cached_property
     def images(self) -> Images:
         """``POST /v1/images/generations``: ``generate()``."""
+        from .resources.images import Images
+
         return Images(self._context)
 
     @cached_property
     def rerank(self) -> Rerank:
         """``POST /v1/rerank``: ``create()``."""
+        from .resources.rerank import Rerank
+
         return Rerank(self._context)
 
     @cached_property
     def agents(self) -> Agents:
         """``POST /v1/agents/heroku``: ``stream()`` and ``create()``."""
+        from .resources.agents import Agents
+
         return Agents(self._context)
 
     @cached_property
     def models(self) -> Models:
         """``GET /available-models``: ``list()``."""
+        from .resources.models import Models
+
         return Models(self._context)
 
     @cached_property
     def mcp(self) -> MCP:
         """``client.mcp.servers.list()``: ``GET /v1/mcp/servers``."""
+        from .resources.mcp import MCP
+
         return MCP(self._context)
 
     def close(self) -> None:
