@@ -51,7 +51,6 @@ if TYPE_CHECKING:
     from .types.rerank import *
 
 _PUBLIC_MODULES = (
-    "._rate_limits",
     "._exceptions",
     "._types",
     "._config",
@@ -60,6 +59,9 @@ _PUBLIC_MODULES = (
     "._accumulate",
     "._streaming",
     "._chat_stream",
+    "._client",
+    "._rate_limits",
+    "._raw_response",
     ".types.embeddings",
     ".types.images",
     ".types.rerank",
@@ -67,10 +69,9 @@ _PUBLIC_MODULES = (
     ".types.mcp",
     ".types.agents",
     "._agent_stream",
-    "._raw_response",
-    "._client",
 )
-"""The modules whose ``__all__`` is public, lightest first (the type checkers' list above)."""
+"""The modules whose ``__all__`` is public (the type checkers' list above), in the order a name
+is looked for: the chat surface first, so that reaching ``AsyncClient`` loads nothing else."""
 
 
 def __getattr__(name: str) -> Any:
