@@ -118,7 +118,8 @@ class AgentTranscript:
     def result(self) -> AgentResult:
         """The run so far (a new object each time)."""
         prompt, completion, total = self._usage
-        return AgentResult(
+        # Built from objects already validated: nothing to check again.
+        return AgentResult.model_construct(
             id=self._id,
             model=self._model,
             messages=list(self._messages),

@@ -22,7 +22,7 @@ import pydantic
 from typing_extensions import NotRequired, Required, TypedDict
 
 from .._models import BaseModel, ResponseModel
-from .chat import ChatCompletion, ChatCompletionMessage, Usage
+from .chat import ChatCompletionMessage, Choice, Usage
 from .chat_params import ChatCompletionMessageParam, RequestOptions
 
 __all__ = [
@@ -133,10 +133,17 @@ AgentMessage: TypeAlias = ChatCompletionMessage | ToolResultMessage
 """A message of a run's transcript: an assistant turn or a tool's result."""
 
 
-class AgentCompletion(ChatCompletion):
-    """An assistant turn of the run (``object: "chat.completion"``), with its usage."""
+class AgentCompletion(BaseModel):
+    """An assistant turn of the run (``object: "chat.completion"``), with its usage: a
+    ``ChatCompletion``'s fields, as an event (no request id of its own)."""
 
+    id: str = ""
     object: Literal["chat.completion"] = "chat.completion"
+    created: int = 0
+    model: str = ""
+    system_fingerprint: str | None = None
+    choices: list[Choice] = pydantic.Field(default_factory=list)
+    usage: Usage | None = None
 
     @property
     def message(self) -> ChatCompletionMessage | None:

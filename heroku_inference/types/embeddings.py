@@ -82,10 +82,18 @@ class Embedding(BaseModel):
     """The vector: floats, or whole numbers for the integer and binary embedding types
     (decoded from base64 when it came so)."""
 
-    @pydantic.field_validator("embedding", mode="before")
+    @pydantic.field_validator("embedding", mode="wrap")
     @classmethod
-    def _numbers(cls, value: Any, info: pydantic.ValidationInfo) -> Any:
-        return vector_of(value, requested_type(info.context))
+    def _numbers(
+        cls,
+        value: Any,
+        handler: pydantic.ValidatorFunctionWrapHandler,
+        info: pydantic.ValidationInfo,
+    ) -> Any:
+        value = pick_type(value, requested_type(info.context))
+        if isinstance(value, str):  # decoded numbers need no second check
+            return decode_base64_vector(value, requested_type(info.context))
+        return handler(value)
 
 
 class CreateEmbeddingResponse(ResponseModel):
@@ -134,14 +142,6 @@ def pick_type(value: Any, embedding_type: str) -> Any:
         if key in value:
             return value[key]
     return next(iter(value.values())) if len(value) == 1 else value
-
-
-def vector_of(value: Any, embedding_type: str) -> Any:
-    """A vector as numbers, from numbers, base64 text, or a ``{type: vector}`` dict."""
-    value = pick_type(value, embedding_type)
-    if isinstance(value, str):
-        return decode_base64_vector(value, embedding_type)
-    return value
 
 
 def decode_base64_vector(text: str, embedding_type: str = "float") -> list[float | int]:
