@@ -31,7 +31,7 @@ from ._context import Context
 from ._exceptions import ConfigurationError
 from ._logs import logger, setup_logging
 from ._models import json_validator
-from ._resource_settings import resolve_families
+from ._resource_settings import from_env_hint, resolve_families
 from ._transport import AsyncDriver, SyncDriver
 from ._types import NOT_GIVEN, NotGiven
 from .resources.chat import AsyncChat, Chat
@@ -92,16 +92,23 @@ class _BaseClient(Generic[_HttpT, _DriverT]):
             own = http_client.timeout if http_client is not None else None
             keep = own is not None and own != _HTTPX_DEFAULT_TIMEOUT
             timeout = own if keep else DEFAULT_TIMEOUT
-        settings = resolve_settings(
-            api_key=api_key,
-            base_url=base_url,
-            model=model,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            prefix=self._env_prefix,
-            prompt_caching=prompt_caching,
-        )
+        try:
+            settings = resolve_settings(
+                api_key=api_key,
+                base_url=base_url,
+                model=model,
+                timeout=timeout,
+                max_retries=max_retries,
+                default_headers=default_headers,
+                prefix=self._env_prefix,
+                prompt_caching=prompt_caching,
+            )
+        except ConfigurationError as exc:
+            missing_url = base_url is None and "_URL" in str(exc)
+            hint = from_env_hint(os.environ, type(self).__name__) if missing_url else ""
+            if not hint or self._env_prefix != DEFAULT_PREFIX:
+                raise
+            raise ConfigurationError(f"{exc}{hint}") from None
         # Resources attached --as EMBEDDING etc. have settings of their own, unless the
         # caller chose where requests go; on the emulator, each has a model of its kind.
         routed = api_key is None and base_url is None and self._env_prefix == DEFAULT_PREFIX

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from ._config import Settings, is_emulator_url, resolve_settings, variable_names
 from ._exceptions import ConfigurationError
 
-__all__ = ["EMULATOR_FAMILY_MODELS", "FAMILY_PREFIXES", "resolve_families"]
+__all__ = ["EMULATOR_FAMILY_MODELS", "FAMILY_PREFIXES", "from_env_hint", "resolve_families"]
 
 FAMILY_PREFIXES: Mapping[str, str] = {
     "embeddings": "EMBEDDING",
@@ -75,3 +75,12 @@ def resolve_families(main: Settings, environ: Mapping[str, str]) -> dict[str, Se
             prompt_caching=main.prompt_caching,
         )
     return families
+
+
+def from_env_hint(environ: Mapping[str, str], client: str = "Client") -> str:
+    """For a missing ``INFERENCE_URL``: how to reach the resources whose variables are set."""
+    prefixes = [p for p in FAMILY_PREFIXES.values() if environ.get(variable_names(p)[0])]
+    if not prefixes:
+        return ""
+    calls = " or ".join(f"{client}.from_env({prefix!r})" for prefix in prefixes)
+    return f" ({', '.join(f'{p}_URL' for p in prefixes)} is set: for that resource, use {calls}.)"

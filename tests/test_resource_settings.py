@@ -334,3 +334,22 @@ async def test_with_options_timeout_and_retries_reach_the_families(
     assert len(calls) == 1  # not retried
     assert calls[0].url.host == "embed.test"
     assert calls[0].extensions["timeout"]["read"] == 3.5
+
+
+def test_without_inference_url_the_error_points_at_the_resources_that_are_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env(monkeypatch, EMBEDDING_URL="https://embed.test", EMBEDDING_KEY="inf-embed")
+    with pytest.raises(ConfigurationError, match="INFERENCE_URL is not set") as caught:
+        Client()
+    assert "EMBEDDING_URL is set: for that resource, use Client.from_env('EMBEDDING')" in str(
+        caught.value
+    )
+    monkeypatch.delenv("EMBEDDING_URL")
+    env(monkeypatch, RERANK_URL="https://rank.test")
+    with pytest.raises(ConfigurationError, match=r"use AsyncClient.from_env\('RERANK'\)"):
+        AsyncClient()
+    monkeypatch.delenv("RERANK_URL")
+    with pytest.raises(ConfigurationError) as plain:
+        Client()
+    assert "from_env" not in str(plain.value)
