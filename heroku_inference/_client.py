@@ -22,6 +22,7 @@ from ._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_PREFIX,
     DEFAULT_TIMEOUT,
+    URL_VARIABLE,
     as_timeout,
     checked_headers,
     checked_max_retries,
@@ -104,9 +105,11 @@ class _BaseClient(Generic[_HttpT, _DriverT]):
                 prompt_caching=prompt_caching,
             )
         except ConfigurationError as exc:
-            missing_url = base_url is None and "_URL" in str(exc)
-            hint = from_env_hint(os.environ, type(self).__name__) if missing_url else ""
-            if not hint or self._env_prefix != DEFAULT_PREFIX:
+            no_url = base_url is None and not os.environ.get(URL_VARIABLE)
+            if not no_url or self._env_prefix != DEFAULT_PREFIX:
+                raise
+            hint = from_env_hint(os.environ, type(self).__name__)
+            if not hint:
                 raise
             raise ConfigurationError(f"{exc}{hint}") from None
         # Resources attached --as EMBEDDING etc. have settings of their own, unless the
