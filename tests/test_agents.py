@@ -302,7 +302,11 @@ async def test_an_error_payload_and_a_truncated_run_are_stream_errors(api: Flavo
 @both
 async def test_an_error_status_before_the_run_is_typed_and_5xx_are_retried(api: Flavor) -> None:
     handler, seen = replies(
-        httpx.Response(503, text="<html><title>Application Error</title></html>"),
+        httpx.Response(
+            503,
+            text="<html><title>Application Error</title></html>",
+            headers={"retry-after-ms": "0"},
+        ),
         stream_of(TRANSCRIPT),
         httpx.Response(400, content=fixture_bytes("errors/400_string_encoded.json")),
     )

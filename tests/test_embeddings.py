@@ -182,7 +182,8 @@ async def test_error_bodies_become_typed_errors(api: Flavor) -> None:
 
 @both
 async def test_a_5xx_is_retried_like_chat(api: Flavor) -> None:
-    handler, seen = replies(json_response(503, {"error": {"message": "busy"}}), ok())
+    busy = json_response(503, {"error": {"message": "busy"}}, {"retry-after-ms": "0"})
+    handler, seen = replies(busy, ok())
     client = embed_client(api, handler, max_retries=1)
     response = await api.call(client.embeddings.create, input=["a"])
     assert len(seen) == 2

@@ -186,7 +186,7 @@ async def test_a_url_on_another_host_is_fetched_without_the_key(api: Flavor) -> 
 async def test_a_url_fetch_is_retried_and_its_errors_are_typed(api: Flavor) -> None:
     handler, seen = replies(
         ok({"created": 1, "data": [{"url": "https://images.example/a.png"}]}),
-        httpx.Response(503, text="busy"),
+        httpx.Response(503, text="busy", headers={"retry-after-ms": "0"}),
         httpx.Response(200, content=PNG),
         ok({"created": 1, "data": [{"url": "https://images.example/gone.png"}]}),
         httpx.Response(404, text="NoSuchKey"),
