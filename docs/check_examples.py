@@ -4,7 +4,8 @@ the SDK.
 Blocks of a docs page run in order in one namespace, with top-level ``await`` allowed. README.md
 (page ``README``) is stricter: a reader copies one block into a script, so each block runs on
 its own, as a script, where top-level ``await`` is a SyntaxError. Blocks that read the
-environment (``AsyncClient()``) talk to the emulator, served here on a free port of 127.0.0.1.
+environment (``AsyncClient()``) talk to the emulator, served here on a free port of 127.0.0.1,
+as ``INFERENCE_*`` and as the ``EMBEDDING_*``, ``DIFFUSION_*`` and ``RERANK_*`` resources.
 Blocks holding pytest tests run with pytest, beside the page's FastAPI app block.
 
     python docs/check_examples.py [PAGE ...]     # e.g. README streaming tools; nox -s docs
@@ -32,6 +33,11 @@ from heroku_inference.testing._server import build_server, listen, url_of
 DOCS = Path(__file__).resolve().parent
 README = "README"
 BLOCK = re.compile(r"```python\n(.*?)```", re.S)
+RESOURCES = {
+    "EMBEDDING": "cohere-embed-multilingual",
+    "DIFFUSION": "stable-image-ultra",
+    "RERANK": "cohere-rerank-3-5",
+}
 QUIET_ASYNCIO = ("-o", "asyncio_default_fixture_loop_scope=function")
 """pytest-asyncio warns on every run of a project that leaves this unset."""
 
@@ -62,7 +68,10 @@ def run_page(page: str) -> int:
     loop = asyncio.new_event_loop()
     workdir = Path(tempfile.mkdtemp(prefix=f"docs_{page}_"))
     tests: list[str] = []
-    for number, source in enumerate(BLOCK.findall(page_file(page).read_text())):
+    blocks = BLOCK.findall(page_file(page).read_text())
+    home = os.getcwd()
+    os.chdir(workdir)  # files the examples write (images) land here, not in the repository
+    for number, source in enumerate(blocks):
         if "def test_" in source:
             tests.append(source)
             continue
@@ -90,6 +99,7 @@ def run_page(page: str) -> int:
         except BaseException:
             failures += 1
             traceback.print_exc()
+    os.chdir(home)
     loop.close()
     for number, source in enumerate(tests):
         (workdir / f"test_docs_{number}.py").write_text(source)
@@ -115,11 +125,15 @@ def run_page(page: str) -> int:
 
 
 def main(pages: list[str]) -> int:
+    url = serve_emulator()
     settings = {
-        "INFERENCE_URL": serve_emulator(),
+        "INFERENCE_URL": url,
         "INFERENCE_KEY": "any",
         "INFERENCE_MODEL_ID": "claude-4-5-sonnet",
     }
+    # As Heroku sets them for resources attached --as EMBEDDING, DIFFUSION and RERANK.
+    for prefix, model in RESOURCES.items():
+        settings |= {f"{prefix}_URL": url, f"{prefix}_KEY": "any", f"{prefix}_MODEL_ID": model}
     failures = 0
     for page in pages or [README, *sorted(p.stem for p in DOCS.glob("*.md"))]:
         os.environ.update(settings)  # a page may unset them to show what happens then

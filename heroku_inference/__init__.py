@@ -32,19 +32,28 @@ from ._version import __version__ as __version__
 
 if TYPE_CHECKING:
     from ._accumulate import *
+    from ._agent_stream import *
     from ._chat_stream import *
     from ._client import *
     from ._config import *
     from ._events import *
     from ._exceptions import *
+    from ._rate_limits import *
+    from ._raw_response import *
     from ._streaming import *
     from ._tool import *
     from ._tool_errors import *
     from ._tool_events import *
     from ._tool_runner import *
     from ._types import *
+    from .types.agents import *
     from .types.chat import *
     from .types.chat_parsed import *
+    from .types.embeddings import *
+    from .types.images import *
+    from .types.mcp import *
+    from .types.models import *
+    from .types.rerank import *
 
 _PUBLIC_MODULES = (
     "._exceptions",
@@ -61,8 +70,18 @@ _PUBLIC_MODULES = (
     "._tool",
     "._tool_events",
     "._tool_runner",
+    "._rate_limits",
+    "._raw_response",
+    ".types.embeddings",
+    ".types.images",
+    ".types.rerank",
+    ".types.models",
+    ".types.mcp",
+    ".types.agents",
+    "._agent_stream",
 )
-"""The modules whose ``__all__`` is public, lightest first (the type checkers' list above)."""
+"""The modules whose ``__all__`` is public (the type checkers' list above), in the order a name
+is looked for: the chat surface first, so that reaching ``AsyncClient`` loads nothing else."""
 
 
 def __getattr__(name: str) -> Any:

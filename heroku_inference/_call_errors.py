@@ -132,9 +132,11 @@ class CallErrors:
         raw: str | None = None,
         type: str | None = None,
         code: str | int | None = None,
+        cls: type[StreamError] = StreamError,
     ) -> StreamError:
-        """An error inside a stream (sent by the server, malformed, cut short)."""
-        return StreamError(
+        """An error inside a stream (sent by the server, malformed, cut short); ``cls`` is
+        ``StreamError`` or one of its subclasses (``AgentError``)."""
+        return cls(
             self.redact(message),
             request=self.request,
             body=self.redact_body(body),

@@ -20,10 +20,11 @@ __all__ = [
     "check_keywords",
     "encode_json_body",
     "request_headers",
+    "request_prompt_caching",
     "request_timeout",
 ]
 
-OPTION_KEYS = frozenset({"extra_headers", "extra_body", "timeout"})
+OPTION_KEYS = frozenset({"extra_headers", "extra_body", "timeout", "prompt_caching"})
 """Per-call options every method takes: they shape the HTTP request, not the body's fields."""
 
 
@@ -120,3 +121,11 @@ def request_timeout(params: Mapping[str, Any], default: httpx.Timeout) -> httpx.
 def request_headers(params: Mapping[str, Any]) -> dict[str, str]:
     """This call's extra headers, checked."""
     return checked_headers(params.get("extra_headers"), "extra_headers")
+
+
+def request_prompt_caching(params: Mapping[str, Any]) -> bool | None:
+    """This call's ``prompt_caching`` choice (``False`` opts out), or ``None``: the client's."""
+    value = params.get("prompt_caching")
+    if value is not None and not isinstance(value, bool):
+        raise TypeError(f"prompt_caching must be True or False, got {value!r}")
+    return value

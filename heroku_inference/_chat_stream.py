@@ -46,7 +46,12 @@ class AsyncChatCompletionStream(AsyncEventStream[ChatCompletionChunk, ChatComple
     def current_completion(self) -> ChatCompletion:
         """The completion as far as the stream has gone (a new object each time)."""
         completion = self._accumulator.completion()
-        return set_origin(completion, request_id=self.request_id, retries_taken=self.retries_taken)
+        return set_origin(
+            completion,
+            request_id=self.request_id,
+            retries_taken=self.retries_taken,
+            rate_limits=self.rate_limits,
+        )
 
     async def get_final_completion(self) -> ChatCompletion:
         """Read the stream to its end and return the reassembled completion.
@@ -82,7 +87,12 @@ class ChatCompletionStream(EventStream[ChatCompletionChunk, ChatCompletionStream
     def current_completion(self) -> ChatCompletion:
         """The completion as far as the stream has gone (a new object each time)."""
         completion = self._accumulator.completion()
-        return set_origin(completion, request_id=self.request_id, retries_taken=self.retries_taken)
+        return set_origin(
+            completion,
+            request_id=self.request_id,
+            retries_taken=self.retries_taken,
+            rate_limits=self.rate_limits,
+        )
 
     def get_final_completion(self) -> ChatCompletion:
         """Read the stream to its end and return the reassembled completion.

@@ -1,10 +1,13 @@
-"""The ``heroku-inference`` command: stream a chat completion, or serve the local emulator.
+"""The ``heroku-inference`` command: stream a chat completion, use the add-on's other
+endpoints (``embed``, ``image``, ``rerank``, ``models``, ``agent``: ``_cli_endpoints``), or
+serve the local emulator.
 
     heroku-inference chat "Why is Heroku so cool?"
     echo "Summarise this" | heroku-inference chat --json
+    heroku-inference image "a purple lighthouse" -o lighthouse.png
     heroku-inference emulator --port 8787
 
-With no ``INFERENCE_URL`` in the environment, ``chat`` runs on the built-in emulator.
+With no ``INFERENCE_URL`` in the environment, the commands run on the built-in emulator.
 Reasoning is dimmed on a terminal unless ``NO_COLOR`` is set to a non-empty value.
 
 Exit status: 0 done, 1 an API error, 2 a usage or configuration error, 130 interrupted
@@ -19,8 +22,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from ._cli_endpoints import COMMANDS, add_parsers, run_command
 from ._client import Client
-from ._exceptions import ConfigurationError, HerokuInferenceError
+from ._exceptions import ConfigurationError, HerokuInferenceError, ParameterError
 from ._version import __version__
 from .types.chat import ChatCompletion
 
@@ -46,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "emulator":
             return _serve(args)
+        if args.command in COMMANDS:
+            return run_command(args, _client)
         return _chat(args)
     except KeyboardInterrupt:
         print(file=sys.stderr)
@@ -54,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader of stdout went away (``| head``); leaving the ``with`` closed the stream.
         _silence_stdout()
         return EXIT_BROKEN_PIPE
-    except ConfigurationError as exc:
+    except (ConfigurationError, ParameterError) as exc:
         _fail(str(exc))
         return EXIT_USAGE
     except HerokuInferenceError as exc:
@@ -80,6 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument(
         "--emulator", action="store_true", help="use the built-in local emulator even if set up"
     )
+
+    add_parsers(commands)
 
     serve = commands.add_parser("emulator", help="serve the local emulator over HTTP")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")

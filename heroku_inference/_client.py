@@ -8,29 +8,43 @@ so no resource can keep old settings.
 from __future__ import annotations
 
 import functools
+import os
+import re
 from collections.abc import Mapping
 from functools import cached_property
 from types import TracebackType
-from typing import Any, ClassVar, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 import httpx
 
 from ._config import (
     DEFAULT_CONNECTION_LIMITS,
     DEFAULT_MAX_RETRIES,
+    DEFAULT_PREFIX,
     DEFAULT_TIMEOUT,
+    URL_VARIABLE,
     as_timeout,
     checked_headers,
     checked_max_retries,
     resolve_settings,
 )
 from ._context import Context
+from ._exceptions import ConfigurationError
 from ._logs import logger, setup_logging
 from ._models import json_validator
+from ._resource_settings import from_env_hint, resolve_families
 from ._transport import AsyncDriver, SyncDriver
 from ._types import NOT_GIVEN, NotGiven
 from .resources.chat import AsyncChat, Chat
 from .types.chat import ChatCompletion, ChatCompletionChunk
+
+if TYPE_CHECKING:  # imported on first use: a chat-only process never loads them
+    from .resources.agents import Agents, AsyncAgents
+    from .resources.embeddings import AsyncEmbeddings, Embeddings
+    from .resources.images import AsyncImages, Images
+    from .resources.mcp import MCP, AsyncMCP
+    from .resources.models import AsyncModels, Models
+    from .resources.rerank import AsyncRerank, Rerank
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -39,6 +53,7 @@ _C = TypeVar("_C", bound="_BaseClient[Any, Any]")
 _HttpT = TypeVar("_HttpT", httpx.Client, httpx.AsyncClient)
 _DriverT = TypeVar("_DriverT", SyncDriver, AsyncDriver)
 _TransportT = httpx.BaseTransport | httpx.AsyncBaseTransport
+_PREFIX = re.compile(r"[A-Z][A-Z0-9_]*")
 
 
 class _BaseClient(Generic[_HttpT, _DriverT]):
@@ -49,6 +64,7 @@ class _BaseClient(Generic[_HttpT, _DriverT]):
     _driver_class: ClassVar[type[AsyncDriver] | type[SyncDriver]]
     _context: Context[_DriverT]
     _owns_http: bool
+    _env_prefix: str = DEFAULT_PREFIX
 
     def __init__(
         self,
@@ -62,6 +78,7 @@ class _BaseClient(Generic[_HttpT, _DriverT]):
         http_client: _HttpT | None = None,
         transport: _TransportT | None = None,
         allow_insecure_http: bool = False,
+        prompt_caching: bool = True,
     ) -> None:
         http_class = self._http_class
         if http_client is not None and not isinstance(http_client, http_class):
@@ -77,14 +94,33 @@ class _BaseClient(Generic[_HttpT, _DriverT]):
             own = http_client.timeout if http_client is not None else None
             keep = own is not None and own != _HTTPX_DEFAULT_TIMEOUT
             timeout = own if keep else DEFAULT_TIMEOUT
-        settings = resolve_settings(
-            api_key=api_key,
-            base_url=base_url,
-            model=model,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            allow_insecure_http=allow_insecure_http,
+        try:
+            settings = resolve_settings(
+                api_key=api_key,
+                base_url=base_url,
+                model=model,
+                timeout=timeout,
+                max_retries=max_retries,
+                default_headers=default_headers,
+                prefix=self._env_prefix,
+                prompt_caching=prompt_caching,
+                allow_insecure_http=allow_insecure_http,
+            )
+        except ConfigurationError as exc:
+            no_url = base_url is None and not os.environ.get(URL_VARIABLE)
+            if not no_url or self._env_prefix != DEFAULT_PREFIX:
+                raise
+            hint = from_env_hint(os.environ, type(self).__name__)
+            if not hint:
+                raise
+            raise ConfigurationError(f"{exc}{hint}") from None
+        # Resources attached --as EMBEDDING etc. have settings of their own, unless the
+        # caller chose where requests go; on the emulator, each has a model of its kind.
+        routed = api_key is None and base_url is None and self._env_prefix == DEFAULT_PREFIX
+        families = (
+            resolve_families(settings, os.environ, allow_insecure_http=allow_insecure_http)
+            if routed or settings.emulated
+            else {}
         )
         setup_logging()
         _prepare_models()
@@ -98,7 +134,27 @@ class _BaseClient(Generic[_HttpT, _DriverT]):
             ),
         )
         driver = cast(_DriverT, self._driver_class(http))  # type: ignore[arg-type]
-        self._adopt(Context(settings, driver), owns_http=http_client is None)
+        self._adopt(Context(settings, driver, families), owns_http=http_client is None)
+
+    @classmethod
+    def from_env(cls: type[_C], prefix: str = DEFAULT_PREFIX, **options: Any) -> _C:
+        """A client from the config vars of the resource attached ``--as PREFIX``:
+        ``{PREFIX}_URL``, ``{PREFIX}_KEY`` and ``{PREFIX}_MODEL_ID`` (arguments still win).
+
+        ```python
+        embedder = AsyncClient.from_env("EMBEDDING")  # EMBEDDING_URL, EMBEDDING_KEY, ...
+        ```
+        """
+        name = prefix.strip().upper().rstrip("_") if isinstance(prefix, str) else prefix
+        if not isinstance(name, str) or not _PREFIX.fullmatch(name):
+            raise ConfigurationError(
+                "prefix must be the name a resource was attached as, e.g. 'EMBEDDING' "
+                f"(for EMBEDDING_URL, EMBEDDING_KEY, EMBEDDING_MODEL_ID), got {prefix!r}"
+            )
+        client = cls.__new__(cls)
+        client._env_prefix = name
+        client.__init__(**options)  # type: ignore[misc]
+        return client
 
     def _adopt(self, context: Context[_DriverT], *, owns_http: bool) -> None:
         self._context = context
@@ -134,12 +190,16 @@ class _BaseClient(Generic[_HttpT, _DriverT]):
         max_retries: int | NotGiven = NOT_GIVEN,
         model: str | NotGiven | None = NOT_GIVEN,
         default_headers: Mapping[str, str] | None = None,
+        prompt_caching: bool | NotGiven = NOT_GIVEN,
     ) -> _C:
         """A copy with other options that shares this client's connection pool.
 
         ```python
         fast = client.with_options(timeout=10, max_retries=0)
         ```
+
+        ``model`` changes the default model of the endpoints that use the client's settings;
+        embeddings, images and rerank sent with their own resource's variables keep theirs.
         """
         changes: dict[str, Any] = {}
         if not isinstance(timeout, NotGiven):
@@ -151,6 +211,12 @@ class _BaseClient(Generic[_HttpT, _DriverT]):
         if default_headers is not None:
             extra = checked_headers(default_headers, "default_headers")
             changes["default_headers"] = {**self._context.settings.default_headers, **extra}
+        if not isinstance(prompt_caching, NotGiven):
+            if not isinstance(prompt_caching, bool):
+                raise ConfigurationError(
+                    f"prompt_caching must be True or False, got {prompt_caching!r}"
+                )
+            changes["prompt_caching"] = prompt_caching
         copy = type(self).__new__(type(self))
         copy._adopt(self._context.replace(**changes), owns_http=False)
         return copy
@@ -225,6 +291,48 @@ class AsyncClient(_BaseClient[httpx.AsyncClient, AsyncDriver]):
         """``client.chat.completions``."""
         return AsyncChat(self._context)
 
+    @cached_property
+    def embeddings(self) -> AsyncEmbeddings:
+        """``POST /v1/embeddings``: ``create()`` and ``create_batched()``."""
+        from .resources.embeddings import AsyncEmbeddings
+
+        return AsyncEmbeddings(self._context)
+
+    @cached_property
+    def images(self) -> AsyncImages:
+        """``POST /v1/images/generations``: ``generate()``."""
+        from .resources.images import AsyncImages
+
+        return AsyncImages(self._context)
+
+    @cached_property
+    def rerank(self) -> AsyncRerank:
+        """``POST /v1/rerank``: ``create()``."""
+        from .resources.rerank import AsyncRerank
+
+        return AsyncRerank(self._context)
+
+    @cached_property
+    def agents(self) -> AsyncAgents:
+        """``POST /v1/agents/heroku``: ``stream()`` and ``create()``."""
+        from .resources.agents import AsyncAgents
+
+        return AsyncAgents(self._context)
+
+    @cached_property
+    def models(self) -> AsyncModels:
+        """``GET /available-models``: ``list()``."""
+        from .resources.models import AsyncModels
+
+        return AsyncModels(self._context)
+
+    @cached_property
+    def mcp(self) -> AsyncMCP:
+        """``client.mcp.servers.list()``: ``GET /v1/mcp/servers``."""
+        from .resources.mcp import AsyncMCP
+
+        return AsyncMCP(self._context)
+
     async def aclose(self) -> None:
         """Close the connection pool, unless it was supplied by the caller or is shared."""
         if self._owns_http:
@@ -264,6 +372,48 @@ class Client(_BaseClient[httpx.Client, SyncDriver]):
     def chat(self) -> Chat:
         """``client.chat.completions``."""
         return Chat(self._context)
+
+    @cached_property
+    def embeddings(self) -> Embeddings:
+        """``POST /v1/embeddings``: ``create()`` and ``create_batched()``."""
+        from .resources.embeddings import Embeddings
+
+        return Embeddings(self._context)
+
+    @cached_property
+    def images(self) -> Images:
+        """``POST /v1/images/generations``: ``generate()``."""
+        from .resources.images import Images
+
+        return Images(self._context)
+
+    @cached_property
+    def rerank(self) -> Rerank:
+        """``POST /v1/rerank``: ``create()``."""
+        from .resources.rerank import Rerank
+
+        return Rerank(self._context)
+
+    @cached_property
+    def agents(self) -> Agents:
+        """``POST /v1/agents/heroku``: ``stream()`` and ``create()``."""
+        from .resources.agents import Agents
+
+        return Agents(self._context)
+
+    @cached_property
+    def models(self) -> Models:
+        """``GET /available-models``: ``list()``."""
+        from .resources.models import Models
+
+        return Models(self._context)
+
+    @cached_property
+    def mcp(self) -> MCP:
+        """``client.mcp.servers.list()``: ``GET /v1/mcp/servers``."""
+        from .resources.mcp import MCP
+
+        return MCP(self._context)
 
     def close(self) -> None:
         """Close the connection pool, unless it was supplied by the caller or is shared."""

@@ -21,9 +21,11 @@ DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_CONNECTION_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
 
+DEFAULT_PREFIX = "INFERENCE"
 URL_VARIABLE = "INFERENCE_URL"
 KEY_VARIABLE = "INFERENCE_KEY"
 MODEL_VARIABLE = "INFERENCE_MODEL_ID"
+PROMPT_CACHING_HEADER = "X-Heroku-Prompt-Caching"
 
 INSECURE_HTTP_VARIABLE = "HEROKU_INFERENCE_ALLOW_INSECURE_HTTP"
 """Set to ``1`` to allow plain ``http://`` to a host other than this machine."""
@@ -63,12 +65,16 @@ class Settings:
     default_headers: Mapping[str, str] = field(default_factory=dict)
     emulated: bool = False
     """Requests go to the built-in emulator (``INFERENCE_URL=emulator``)."""
+    prompt_caching: bool = True
+    """``False`` sends ``X-Heroku-Prompt-Caching: false`` with every request."""
+    variables: tuple[str, ...] = ()
+    """The environment variables these settings came from (for debug logs)."""
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}"}
 
 
-def normalize_base_url(url: str) -> httpx.URL:
+def normalize_base_url(url: str, variable: str = URL_VARIABLE) -> httpx.URL:
     """``https://host``, ``https://host/``, ``https://host/v1``, ``.../v1/`` (and a whole endpoint
     URL such as ``.../v1/chat/completions``) all mean the same.
 
@@ -78,10 +84,10 @@ def normalize_base_url(url: str) -> httpx.URL:
     try:
         parsed = httpx.URL(text)
     except httpx.InvalidURL as exc:
-        raise ConfigurationError(f"{URL_VARIABLE} is not a valid URL: {exc}") from None
+        raise ConfigurationError(f"{variable} is not a valid URL: {exc}") from None
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise ConfigurationError(
-            f"{URL_VARIABLE} must be an http(s) URL such as https://us.inference.heroku.com, "
+            f"{variable} must be an http(s) URL such as https://us.inference.heroku.com, "
             f"got {text!r}"
         )
     path = parsed.path.rstrip("/")
@@ -101,20 +107,35 @@ def resolve_settings(
     max_retries: int,
     default_headers: Mapping[str, str] | None,
     environ: Mapping[str, str] | None = None,
+    prefix: str = DEFAULT_PREFIX,
+    prompt_caching: bool = True,
     allow_insecure_http: bool = False,
 ) -> Settings:
-    """Arguments win over the environment; a missing URL or key is a ``ConfigurationError``,
-    and so is plain ``http://`` to another machine unless it is allowed."""
+    """Arguments win over the environment (``{prefix}_URL``, ``_KEY``, ``_MODEL_ID``); a
+    missing URL or key is a ``ConfigurationError`` naming the variable, and so is plain
+    ``http://`` to another machine unless it is allowed."""
     env = os.environ if environ is None else environ
-    url = base_url if base_url is not None else env.get(URL_VARIABLE)
+    url_variable, key_variable, model_variable = variable_names(prefix)
+    used = tuple(
+        name
+        for name, given in (
+            (url_variable, base_url),
+            (key_variable, api_key),
+            (model_variable, model),
+        )
+        if given is None and env.get(name)
+    )
+    url = base_url if base_url is not None else env.get(url_variable)
     if not url:
         raise ConfigurationError(
-            _missing(URL_VARIABLE, "base_url")
-            + f" To develop without Heroku, set {URL_VARIABLE}={EMULATOR_URL} "
+            _missing(url_variable, "base_url")
+            + f" To develop without Heroku, set {url_variable}={EMULATOR_URL} "
             "to use the built-in emulator."
         )
-    key = api_key if api_key is not None else env.get(KEY_VARIABLE)
-    model = model if model is not None else (env.get(MODEL_VARIABLE) or None)
+    key = api_key if api_key is not None else env.get(key_variable)
+    model = model if model is not None else (env.get(model_variable) or None)
+    if not isinstance(prompt_caching, bool):
+        raise ConfigurationError(f"prompt_caching must be True or False, got {prompt_caching!r}")
     if is_emulator_url(url):
         return Settings(
             base_url=httpx.URL(EMULATOR_BASE_URL),
@@ -124,20 +145,22 @@ def resolve_settings(
             max_retries=checked_max_retries(max_retries),
             default_headers=checked_headers(default_headers, "default_headers"),
             emulated=True,
+            prompt_caching=prompt_caching,
+            variables=used,
         )
     if not key or not key.strip():
-        raise ConfigurationError(_missing(KEY_VARIABLE, "api_key"))
+        raise ConfigurationError(_missing(key_variable, "api_key"))
     key = key.strip()
     if not key.isprintable() or not key.isascii():
         # Say what is wrong without echoing the key.
         raise ConfigurationError(
-            f"{KEY_VARIABLE} contains characters that cannot go in an HTTP header "
+            f"{key_variable} contains characters that cannot go in an HTTP header "
             "(a stray newline or quote from copying?)."
         )
-    base = normalize_base_url(str(url))
+    base = normalize_base_url(str(url), url_variable)
     allowed = allow_insecure_http or _yes(env.get(INSECURE_HTTP_VARIABLE))
     if not allowed:
-        check_encrypted(base, "base_url" if base_url is not None else URL_VARIABLE)
+        check_encrypted(base, "base_url" if base_url is not None else url_variable)
     return Settings(
         base_url=base,
         api_key=_Secret(key),
@@ -145,6 +168,8 @@ def resolve_settings(
         timeout=as_timeout(timeout),
         max_retries=checked_max_retries(max_retries),
         default_headers=checked_headers(default_headers, "default_headers"),
+        prompt_caching=prompt_caching,
+        variables=used,
     )
 
 
@@ -176,6 +201,11 @@ def is_loopback(host: str) -> bool:
 
 def _yes(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes")
+
+
+def variable_names(prefix: str) -> tuple[str, str, str]:
+    """``{prefix}_URL``, ``{prefix}_KEY`` and ``{prefix}_MODEL_ID``."""
+    return f"{prefix}_URL", f"{prefix}_KEY", f"{prefix}_MODEL_ID"
 
 
 def is_emulator_url(url: str | httpx.URL) -> bool:

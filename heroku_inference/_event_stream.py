@@ -24,6 +24,7 @@ import httpx
 import pydantic
 
 from ._exceptions import APIError
+from ._rate_limits import RateLimits
 from ._streaming import AsyncStream, Stream
 
 __all__ = [
@@ -81,6 +82,11 @@ class _EventStreamBase(Generic[ItemT, EventT]):
     def retries_taken(self) -> int:
         """Retries the request took before the stream began."""
         return self._raw.retries_taken
+
+    @property
+    def rate_limits(self) -> RateLimits | None:
+        """The response's ``x-ratelimit-*`` headers, typed (``None`` without any)."""
+        return self._raw.rate_limits
 
     def _add(self, item: ItemT) -> None:
         self._pending.extend(self._reducer.add(item))

@@ -3,6 +3,7 @@
 HerokuInferenceError
 ├── ConfigurationError            missing or invalid settings
 ├── EventLoopError                an AsyncClient used on another event loop than its own
+├── ParameterError                an argument breaks an endpoint's documented limit (ValueError)
 └── APIError                      .message .body .request .request_id .retries_taken
     ├── APIStatusError            .status_code .response .type .code
     │   ├── BadRequestError 400   ├── AuthenticationError 401   ├── PermissionDeniedError 403
@@ -10,6 +11,7 @@ HerokuInferenceError
     │   ├── RateLimitError 429    └── InternalServerError >= 500
     ├── APIResponseValidationError a 2xx body that is not the expected shape
     ├── StreamError               an error inside a stream (in-band, malformed, truncated)
+    │   └── AgentError            the agents endpoint's ``agent.error`` event
     └── APIConnectionError        transport failures, also while iterating a stream
         └── APITimeoutError
 
@@ -23,12 +25,15 @@ from typing import Any
 
 import httpx
 
+from ._rate_limits import RateLimits
+
 __all__ = [
     "APIConnectionError",
     "APIError",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AgentError",
     "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",
@@ -36,6 +41,7 @@ __all__ = [
     "HerokuInferenceError",
     "InternalServerError",
     "NotFoundError",
+    "ParameterError",
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTimeoutError",
@@ -65,6 +71,27 @@ class EventLoopError(HerokuInferenceError, RuntimeError):
     Its connection pool belongs to that first loop. Create one client per event loop (in a
     lifespan handler or a fixture), not one at module level shared by several loops.
     """
+
+
+class ParameterError(HerokuInferenceError, ValueError):
+    """An argument breaks a documented limit of the endpoint (too many inputs, a prompt too
+    long, a value outside its enumeration); raised before anything is sent.
+
+    ``param`` says where, as in ``input[96]`` or ``documents[3].text``.
+    """
+
+    param: str
+
+    def __init__(self, message: str, *, param: str) -> None:
+        super().__init__(message)
+        self.param = param
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_parameter_error, (str(self), self.param))
+
+
+def _parameter_error(message: str, param: str) -> ParameterError:
+    return ParameterError(message, param=param)
 
 
 class APIError(HerokuInferenceError):
@@ -162,6 +189,12 @@ class APIStatusError(APIError):
         self.type = type
         self.code = code
 
+    @property
+    def rate_limits(self) -> RateLimits | None:
+        """The ``x-ratelimit-*`` headers of the response, typed (``None`` without any): on a
+        ``RateLimitError``, ``reset_requests`` / ``reset_tokens`` say how long to wait."""
+        return RateLimits.from_headers(self.response.headers)
+
 
 class BadRequestError(APIStatusError):
     """400: e.g. an unknown parameter (see ``allow_ignored_params``) or an invalid value."""
@@ -231,6 +264,14 @@ class StreamError(APIError):
         self.raw = raw
         self.type = type
         self.code = code
+
+
+class AgentError(StreamError):
+    """The agents endpoint sent ``agent.error``: the run failed on the server.
+
+    Raised once the events before it have been delivered; ``message`` includes the server's
+    text, and ``body`` is the event as sent.
+    """
 
 
 class APIConnectionError(APIError):

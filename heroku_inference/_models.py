@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import pydantic
 import pydantic_core
 
-__all__ = ["BaseModel", "ResponseModel", "json_validator", "set_origin"]
+from ._rate_limits import RateLimits
+
+__all__ = ["BaseModel", "Origin", "ResponseModel", "json_validator", "origin_of", "set_origin"]
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 R = TypeVar("R", bound="ResponseModel")
@@ -37,18 +39,40 @@ class ResponseModel(BaseModel):
 
     ``_request_id`` and ``_retries_taken`` (named as in the openai SDK, so they can never
     clash with a field the server sends) tell which request produced it and how many retries
-    it took; both are ``None`` for a response built from relayed data.
+    it took; ``_rate_limits`` holds its ``x-ratelimit-*`` headers, typed (``None`` when there
+    were none). All are ``None`` for a response built from relayed data.
     """
 
     _request_id: str | None = pydantic.PrivateAttr(default=None)
     _retries_taken: int | None = pydantic.PrivateAttr(default=None)
+    _rate_limits: RateLimits | None = pydantic.PrivateAttr(default=None)
 
 
-def set_origin(response: R, *, request_id: str | None, retries_taken: int) -> R:
+def set_origin(
+    response: R,
+    *,
+    request_id: str | None,
+    retries_taken: int,
+    rate_limits: RateLimits | None = None,
+) -> R:
     """Record on ``response`` the request it came from; returns it."""
     response._request_id = request_id
     response._retries_taken = retries_taken
+    response._rate_limits = rate_limits
     return response
+
+
+class Origin(NamedTuple):
+    """Where a response came from: what ``set_origin`` recorded."""
+
+    request_id: str | None
+    retries_taken: int | None
+    rate_limits: RateLimits | None
+
+
+def origin_of(response: ResponseModel) -> Origin:
+    """What ``set_origin`` recorded on ``response``."""
+    return Origin(response._request_id, response._retries_taken, response._rate_limits)
 
 
 def json_validator(model: type[M]) -> Callable[[str | bytes], M]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 import pydantic
 
 from ._error_bodies import parse_error_body
 from ._models import ResponseModel, set_origin
+from ._rate_limits import RateLimits
 from ._transport import Outcome
 
 __all__ = ["parse_response"]
@@ -15,16 +17,23 @@ __all__ = ["parse_response"]
 R = TypeVar("R", bound=ResponseModel)
 
 
-def parse_response(outcome: Outcome, model: type[R], kind: str, marker: str) -> R:
+def parse_response(
+    outcome: Outcome,
+    model: type[R],
+    kind: str,
+    marker: str,
+    context: Mapping[str, Any] | None = None,
+) -> R:
     """The ``model`` in a read 2xx response, knowing the request it came from.
 
     ``kind`` names it for messages (``"a chat completion"``); ``marker`` is a field every
     real answer has (``"choices"``), so that an error object sent with a 2xx status is an
-    error, not an empty answer.
+    error, not an empty answer. ``context`` is pydantic's validation context (what was asked,
+    e.g. the embedding type to decode base64 vectors as).
     """
     response = outcome.response
     try:
-        parsed = model.model_validate_json(response.content)
+        parsed = model.model_validate_json(response.content, context=context)
     except (pydantic.ValidationError, ValueError, RecursionError) as exc:
         text = response.content.decode("utf-8", "replace")
         content_type = response.headers.get("content-type", "no content type")
@@ -43,7 +52,12 @@ def parse_response(outcome: Outcome, model: type[R], kind: str, marker: str) -> 
             f"{error.message}",
             body=error.body,
         )
-    return set_origin(parsed, request_id=outcome.request_id, retries_taken=outcome.retries_taken)
+    return set_origin(
+        parsed,
+        request_id=outcome.request_id,
+        retries_taken=outcome.retries_taken,
+        rate_limits=RateLimits.from_headers(response.headers),
+    )
 
 
 def _problem(exc: Exception) -> str:

@@ -28,6 +28,7 @@ import pydantic
 from httpx_sse import EventSource, ServerSentEvent, SSEError
 
 from ._exceptions import APIError
+from ._rate_limits import RateLimits
 from ._sse import EventDecoder
 from ._telemetry import Observation
 from ._transport import Outcome
@@ -65,6 +66,11 @@ class _StreamBase(Generic[T]):
     def retries_taken(self) -> int:
         """Retries the request took before the stream began."""
         return self._decoder.errors.retries_taken
+
+    @property
+    def rate_limits(self) -> RateLimits | None:
+        """The response's ``x-ratelimit-*`` headers, typed (``None`` without any)."""
+        return RateLimits.from_headers(self.response.headers)
 
     @property
     def finished(self) -> bool:

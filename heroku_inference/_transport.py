@@ -19,7 +19,7 @@ import anyio
 import httpx
 
 from ._call_errors import CallErrors
-from ._config import USER_AGENT, Settings
+from ._config import PROMPT_CACHING_HEADER, USER_AGENT, Settings
 from ._error_bodies import request_id_of
 from ._event_loop import LoopGuard
 from ._logs import logger
@@ -32,7 +32,12 @@ __all__ = ["AsyncDriver", "Call", "Outcome", "SyncDriver", "request_flow"]
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One API call as the resources describe it, before any attempt is made."""
+    """One API call as the resources describe it, before any attempt is made.
+
+    ``path`` follows the base URL (``/v1/embeddings``), or is a whole ``https://`` URL the
+    API pointed to (an image's ``url``): the key and the default headers then go only to the
+    base URL's own host, and logs leave out its query (which may hold a signature).
+    """
 
     method: str
     path: str
@@ -43,6 +48,8 @@ class Call:
     headers: Mapping[str, str] | None = None
     telemetry: CallInfo | None = None
     """What telemetry may record of the call (``None``: nothing)."""
+    prompt_caching: bool | None = None
+    """This call's prompt-caching choice; ``None``: the client's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +122,8 @@ def _attempts(
     Redirects are followed only within the origin and only when they keep the method and
     body (307, 308): any other would send the prompt elsewhere, or turn it into a GET.
     """
-    url = httpx.URL(f"{settings.base_url}{call.path}")
+    address, own_host = _target(settings, call)
+    url = httpx.URL(address)
     redirects = 0
     # Merged case-insensitively, so that a caller's "user-agent" replaces ours instead of
     # going out as a second header; the key is set last and always wins.
@@ -127,9 +135,14 @@ def _attempts(
     )
     if call.body is not None:
         headers["Content-Type"] = "application/json"
-    headers.update(settings.default_headers)
+    if own_host:
+        headers.update(settings.default_headers)
+    caching = settings.prompt_caching if call.prompt_caching is None else call.prompt_caching
+    if not caching:
+        headers[PROMPT_CACHING_HEADER] = "false"
     headers.update(call.headers or {})
-    headers.update(settings.auth_headers())
+    if own_host:
+        headers.update(settings.auth_headers())
     retries_taken = 0
     waited = 0.0
     while True:
@@ -139,7 +152,7 @@ def _attempts(
         if call.body is not None:
             request.stream = RequestBody(call.body)
         errors = CallErrors(request, settings.api_key, retries_taken, waited)
-        logger.debug("%s %s: attempt %d", call.method, call.path, retries_taken + 1)
+        logger.debug("%s %s: attempt %d", call.method, _shown(call), retries_taken + 1)
         response: httpx.Response | None = None
         try:
             response = yield Send(request)
@@ -227,13 +240,33 @@ def _followable(url: httpx.URL, response: httpx.Response) -> httpx.URL | None:
     return target if same else None
 
 
+def _target(settings: Settings, call: Call) -> tuple[str, bool]:
+    """The URL of ``call``, and whether it is on the base URL's host (which gets the key)."""
+    if not call.path.startswith(("https://", "http://")):
+        return f"{settings.base_url}{call.path}", True
+    target = httpx.URL(call.path)
+    base = settings.base_url
+    return call.path, (target.scheme, target.host, target.port) == (
+        base.scheme,
+        base.host,
+        base.port,
+    )
+
+
+def _shown(call: Call) -> str:
+    """The path of ``call`` as logs show it: a whole URL without its query."""
+    if not call.path.startswith(("https://", "http://")):
+        return call.path
+    return str(httpx.URL(call.path).copy_with(query=None, fragment=None))
+
+
 def _pause(call: Call, retries_taken: int, why: str, response: httpx.Response | None) -> Sleep:
     """The wait before the next attempt, logged with its reason."""
     delay = retry_delay(retries_taken, response)
     logger.info(
         "%s %s %s; retrying in %.2f s (retry %d of %d)",
         call.method,
-        call.path,
+        _shown(call),
         why,
         delay,
         retries_taken + 1,
@@ -247,7 +280,7 @@ def _log_response(call: Call, response: httpx.Response, retries_taken: int) -> N
         logger.info(
             "%s %s -> %d (request id: %s, retries: %d)",
             call.method,
-            call.path,
+            _shown(call),
             response.status_code,
             request_id_of(response) or "none",
             retries_taken,

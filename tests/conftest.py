@@ -12,5 +12,7 @@ def anyio_backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees the developer's real Heroku settings."""
-    for name in ("INFERENCE_URL", "INFERENCE_KEY", "INFERENCE_MODEL_ID", "HEROKU_INFERENCE_LOG"):
-        monkeypatch.delenv(name, raising=False)
+    for prefix in ("INFERENCE", "EMBEDDING", "DIFFUSION", "RERANK"):
+        for suffix in ("URL", "KEY", "MODEL_ID"):
+            monkeypatch.delenv(f"{prefix}_{suffix}", raising=False)
+    monkeypatch.delenv("HEROKU_INFERENCE_LOG", raising=False)

@@ -67,6 +67,11 @@ class Flavor:
             completion = client.chat.completions.create(**params)
         return completion
 
+    async def call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
+        """``method(...)``, awaited on the async client."""
+        result = method(*args, **kwargs)
+        return await result if self.is_async else result
+
     async def close(self, client: Any) -> None:
         if self.is_async:
             await client.aclose()

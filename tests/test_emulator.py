@@ -390,12 +390,12 @@ def test_any_bearer_token_works_unless_a_key_is_set() -> None:
 
 
 def test_unknown_paths_are_404_and_wrong_methods_405(http: httpx.Client) -> None:
-    missing = http.post("/v1/embeddings", json={}, headers=AUTH)
+    missing = http.post("/v1/completions", json={}, headers=AUTH)
     assert missing.status_code == 404
     assert missing.json() == {
         "error": {
             "code": 404,
-            "message": "Not found: POST /v1/embeddings",
+            "message": "Not found: POST /v1/completions",
             "type": "not_found_error",
         }
     }

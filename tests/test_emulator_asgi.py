@@ -197,7 +197,9 @@ def test_validation_and_auth_over_loopback(url: str) -> None:
         stranger.chat.completions.create(messages=HI)
     with httpx.Client(base_url=url) as http:
         assert http.get("/available-models").status_code == 200
-        missing = http.post("/v1/rerank", json={}, headers={"Authorization": "Bearer inf-loopback"})
+        missing = http.post(
+            "/v1/completions", json={}, headers={"Authorization": "Bearer inf-loopback"}
+        )
         assert missing.status_code == 404
         assert missing.json()["error"]["type"] == "not_found_error"
 

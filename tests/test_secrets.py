@@ -448,6 +448,8 @@ def every_error(key: str) -> list[BaseException]:
         errors.connection(httpx.ReadTimeout("slow", request=request)),
         heroku_inference.ConfigurationError("INFERENCE_URL is not set"),
         heroku_inference.EventLoopError("another loop"),
+        heroku_inference.ParameterError("too many inputs", param="input[96]"),
+        errors.stream(said(key), body={"object": "agent.error"}, cls=heroku_inference.AgentError),
         *tool_errors(),
     ]
     exported = {
@@ -480,6 +482,7 @@ def test_every_error_type_round_trips_through_pickle_without_the_key(key: str) -
             "messages",
             "errors",
             "completion",
+            "param",
         ):
             assert getattr(copy, name, None) == getattr(error, name, None), name
         if isinstance(error, APIError) and error.request is not None:

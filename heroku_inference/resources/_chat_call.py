@@ -10,6 +10,7 @@ from .._call_params import (
     check_keywords,
     encode_json_body,
     request_headers,
+    request_prompt_caching,
     request_timeout,
 )
 from .._config import Settings
@@ -85,6 +86,7 @@ def build_chat_call(
         stream=stream,
         headers=request_headers(params),
         telemetry=_telemetry(body),
+        prompt_caching=request_prompt_caching(params),
     )
 
 

@@ -31,6 +31,7 @@ from ..types.chat_params import (
 )
 from ..types.chat_parsed import ParsedChatCompletion
 from ._chat_call import build_chat_call, parse_chat_completion
+from ._chat_raw import AsyncCompletionsWithRawResponse, CompletionsWithRawResponse
 
 __all__ = ["AsyncChat", "AsyncCompletions", "Chat", "Completions"]
 
@@ -144,6 +145,11 @@ class AsyncCompletions:
         """
         return await parse_async(self._context, response_format, output_retries, params)
 
+    @property
+    def with_raw_response(self) -> AsyncCompletionsWithRawResponse:
+        """``create()`` returning the HTTP response with ``parse()``."""
+        return AsyncCompletionsWithRawResponse(self._context)
+
 
 class Completions:
     """``POST /v1/chat/completions`` on a ``Client``."""
@@ -247,6 +253,11 @@ class Completions:
         ```
         """
         return parse_sync(self._context, response_format, output_retries, params)
+
+    @property
+    def with_raw_response(self) -> CompletionsWithRawResponse:
+        """``create()`` returning the HTTP response with ``parse()``."""
+        return CompletionsWithRawResponse(self._context)
 
 
 def _loop(

@@ -9,8 +9,10 @@ with emu.client() as client:
     print(client.chat.completions.create(messages=[{"role": "user", "content": "Hello"}]))
 ```
 
-- ``Emulator``: scripting (``reply``, ``error``, ``fault``), ``requests``, in-process clients;
-  it knows Heroku's models (``AVAILABLE_MODELS``) and any you add (``models=``, ``add_model``).
+- ``Emulator``: scripting (``reply``, ``agent_run``, ``error``, ``fault``), ``requests``,
+  in-process clients; it serves every endpoint of the add-on (chat, embeddings, images, rerank,
+  agents, models, MCP servers), deterministically, and knows Heroku's models
+  (``AVAILABLE_MODELS``) and any you add (``models=``, ``add_model``).
 - ``EmulatorTransport``: the emulator as an httpx transport (sync and async).
 - ``create_app(emu)``: the emulator as an ASGI app; ``serve(emu, port=8787)`` serves it with
   uvicorn (the ``emulator`` extra), as ``heroku-inference emulator`` does.

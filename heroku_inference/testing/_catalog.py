@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, get_args
 
-from ._errors import ErrorReply, not_a_chat_model, unknown_model
+from ._errors import ErrorReply, invalid_request, not_a_chat_model, unknown_model
 
 __all__ = ["AVAILABLE_MODELS", "CHAT", "MODEL_KINDS", "Catalog", "ModelKind"]
 
@@ -90,12 +90,36 @@ class Catalog:
             return not_a_chat_model(model_id)
         return None
 
+    def check(self, model_id: str, kind: ModelKind) -> ErrorReply | None:
+        """The error for a request of ``kind`` naming ``model_id``, or ``None`` when it may."""
+        if kind == CHAT:
+            return self.check_chat(model_id)
+        with self._lock:
+            actual = self._kinds.get(model_id)
+        if actual is None:
+            return unknown_model(model_id)
+        if actual != kind:
+            return invalid_request(f"model '{model_id}' does not support {_USES[kind]}")
+        return None
+
+    def first_of(self, kind: ModelKind) -> str | None:
+        """The first model of ``kind`` this catalog knows (for defaults)."""
+        with self._lock:
+            return next((m for m, k in self._kinds.items() if k == kind), None)
+
     def listing(self) -> list[dict[str, Any]]:
         """The body of ``GET /available-models``."""
         return [
             {"model_id": model_id, "type": [kind], "regions": ["us", "eu"]}
             for model_id, kind in self.kinds().items()
         ]
+
+
+_USES: dict[str, str] = {
+    "text-to-embedding": "embeddings",
+    "text-to-image": "image generation",
+    "text-to-ranking": "rerank",
+}
 
 
 def _pairs(models: Iterable[str] | Mapping[str, ModelKind]) -> list[tuple[str, ModelKind]]:

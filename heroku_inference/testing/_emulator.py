@@ -7,16 +7,20 @@ from typing import TYPE_CHECKING, Any, get_args
 
 import httpx
 
-from .._config import EMULATOR_BASE_URL, EMULATOR_KEY, EMULATOR_MODEL
+from .._config import EMULATOR_BASE_URL, EMULATOR_KEY, EMULATOR_MODEL, EMULATOR_URL
+from ._agents import check_steps
 from ._catalog import CHAT, Catalog, ModelKind
 from ._engine import Engine
 from ._errors import error_reply
 from ._plan import Plan, RecordedRequest
 from ._render import Framing
 from ._script import (
+    ENDPOINTS,
+    Endpoint,
     FaultKind,
     Item,
     Script,
+    ScriptedAgentRun,
     ScriptedError,
     ScriptedFault,
     ScriptedReply,
@@ -54,7 +58,10 @@ class Emulator:
     Requests get Heroku's validation and error shapes; answers are scripted in order, and an
     unscripted request gets a deterministic default reply that echoes the last user message
     (or reports the tool results that end the history, or calls the tool a forced
-    ``tool_choice`` names, with arguments that fit its schema).
+    ``tool_choice`` names, with arguments that fit its schema). Every endpoint of the add-on
+    is served: chat, embeddings (the same text gives the same vector), images (the same
+    prompt and seed give the same image), rerank (by shared words), agents (``agent_run()``
+    scripts a run), ``/available-models`` and MCP servers.
 
     ```python
     from heroku_inference.testing import Emulator
@@ -124,6 +131,12 @@ class Emulator:
         return self._engine.requests
 
     @property
+    def mcp_servers(self) -> list[dict[str, Any]]:
+        """What ``GET /v1/mcp/servers`` lists: change it in place (one Python server by
+        default, whose tool is ``mcp-python/code_exec_python``)."""
+        return self._engine.endpoints.mcp_servers
+
+    @property
     def pending(self) -> list[Item]:
         """The scripted items not yet taken by a request."""
         return self._script.pending()
@@ -153,6 +166,36 @@ class Emulator:
         )
         self._script.push(scripted, times)
 
+    def agent_run(
+        self,
+        *steps: Mapping[str, Any],
+        error: str | None = None,
+        times: int = 1,
+    ) -> None:
+        """Queue the events of the next valid agents request, one per step, in order.
+
+        - ``{"role": "assistant", "content": ..., "tool_calls": [{"name", "arguments"}]}``: a
+          ``chat.completion`` (usage estimated; call ids made up unless given as ``id``);
+        - ``{"role": "tool", "name": ..., "content": str or JSON value}``: a
+          ``tool.completion`` answering the last call of that tool;
+        - ``{"role": "tool", "name": ..., "error": ...}``: a ``tool.error``;
+        - ``{"object": ..., ...}``: an event sent as it is (with the run's ``id``).
+
+        ``error`` ends the run with an ``agent.error`` carrying that message.
+
+        ```python
+        emu.agent_run(
+            {"role": "assistant", "content": "Running it.",
+             "tool_calls": [{"name": "code_exec_python", "arguments": {"code": "print(1)"}}]},
+            {"role": "tool", "name": "code_exec_python", "content": "1"},
+            {"role": "assistant", "content": "It printed 1."},
+        )
+        ```
+        """
+        if error is not None and not isinstance(error, str):
+            raise TypeError(f"error must be the agent error's message, got {error!r}")
+        self._script.push(ScriptedAgentRun(check_steps(steps), error), times)
+
     def error(
         self,
         status: int,
@@ -161,13 +204,17 @@ class Emulator:
         retry_after: float | str | None = None,
         headers: Mapping[str, str] | None = None,
         message: str | None = None,
+        endpoint: Endpoint | None = None,
         times: int = 1,
     ) -> None:
-        """Queue an error response for the next chat request, valid or not.
+        """Queue an error response for the next request to a model endpoint, valid or not:
+        to ``endpoint`` (``"chat"``, ``"embeddings"``, ``"images"``, ``"rerank"``,
+        ``"agents"``) when given, to whichever comes first otherwise.
 
         ``body``: a dict (sent as JSON), a form name (``"object"``, ``"string_encoded"``,
         ``"flat"``, ``"html"``, built for ``status`` with ``message``), any other string (sent
-        as it is), or ``None`` for Heroku's usual body. ``retry_after`` sets ``Retry-After``.
+        as it is), or ``None`` for Heroku's usual body. ``retry_after`` sets ``Retry-After``;
+        ``headers`` adds others (``x-ratelimit-reset-requests`` on a 429, say).
         """
         if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
             raise ValueError(f"status must be an HTTP error status (400-599), got {status!r}")
@@ -175,7 +222,7 @@ class Emulator:
         if retry_after is not None:
             extra["Retry-After"] = _seconds(retry_after)
         reply = error_reply(status, body, message=message, headers=extra)
-        self._script.push(ScriptedError(reply), times)
+        self._script.push(ScriptedError(reply, _endpoint(endpoint)), times)
 
     def fault(
         self,
@@ -186,9 +233,11 @@ class Emulator:
         body: Mapping[str, Any] | None = None,
         text: str | None = None,
         size: int | None = None,
+        endpoint: Endpoint | None = None,
         times: int = 1,
     ) -> None:
-        """Queue a reply that goes wrong: the default reply, or one with ``text``.
+        """Queue a reply that goes wrong: the default reply, or one with ``text``, to the
+        next valid request to ``endpoint`` (to any model endpoint when ``None``).
 
         - ``"disconnect"``: the connection drops after ``after`` events (default 1); with
           ``after=0``, right after the headers.
@@ -213,14 +262,20 @@ class Emulator:
         A non-streamed request counts its body as one event: cut in half (also
         ``disconnect_mid_event``), truncated, replaced by the error body with status 200, by
         the nested JSON, or sent after ``delay``; ``oversized`` makes its content ``size``
-        bytes long.
+        bytes long. An agents run counts its events.
         """
         after = _DEFAULT_AFTER.get(kind, 0) if after is None else after
         size = _DEFAULT_SIZE.get(kind, 1) if size is None else size
         check_fault(kind, after, delay, size)
         reply = ScriptedReply(text=text) if text is not None else None
         fault = ScriptedFault(
-            kind, after, float(delay), dict(body) if body else None, reply, size=size
+            kind,
+            after,
+            float(delay),
+            dict(body) if body else None,
+            reply,
+            size=size,
+            endpoint=_endpoint(endpoint),
         )
         self._script.push(fault, times)
 
@@ -263,7 +318,9 @@ class Emulator:
 
     def _client_defaults(self, options: dict[str, Any]) -> dict[str, Any]:
         options.setdefault("api_key", self.api_key or DEFAULT_API_KEY)
-        options.setdefault("base_url", DEFAULT_BASE_URL)
+        # "emulator" (DEFAULT_BASE_URL once resolved): embeddings, images and rerank then
+        # default to a model of their kind, as on INFERENCE_URL=emulator.
+        options.setdefault("base_url", EMULATOR_URL)
         options.setdefault("model", self.model)
         return options
 
@@ -272,6 +329,12 @@ class Emulator:
             f"Emulator(framing={self.framing!r}, model={self.model!r}, "
             f"pending={len(self._script)}, requests={len(self.requests)})"
         )
+
+
+def _endpoint(endpoint: str | None) -> Endpoint | None:
+    if endpoint is not None and endpoint not in ENDPOINTS:
+        raise ValueError(f"endpoint must be one of {', '.join(ENDPOINTS)}, got {endpoint!r}")
+    return endpoint  # type: ignore[return-value]
 
 
 def _seconds(value: float | str) -> str:

@@ -1,10 +1,12 @@
 """The engine: one request (method, path, headers, body) in, one ``Plan`` out. No I/O.
 
-Order of decisions: record the request; ``GET /available-models`` answers without auth; a
-missing or wrong ``Authorization: Bearer`` is 401 (flat body); an unknown path is 404 and a
-wrong method 405; ``POST /v1/chat/completions`` takes the next scripted item (see
-``Script.take``: scripted errors come before validation, replies and faults after it).
-Validation is the body's (``validate_chat``), then the model's (``Catalog.check_chat``).
+Order of decisions: record the request; ``GET /available-models`` and the images answered
+by URL (``GET /emulator/images/...``) answer without auth; a missing or wrong
+``Authorization: Bearer`` is 401 (flat body); an unknown path is 404 and a wrong method 405;
+a model endpoint (chat, embeddings, images, rerank, agents) takes the next scripted item
+that applies to it (see ``Script.take``: scripted errors come before validation, replies and
+faults after it). Validation is the body's (``validate_chat`` etc.), then the model's
+(``Catalog.check``). Successful model answers carry ``x-ratelimit-*`` headers.
 """
 
 from __future__ import annotations
@@ -19,18 +21,33 @@ from typing import Any
 import httpx
 
 from ._catalog import AVAILABLE_MODELS, Catalog
+from ._endpoints import (
+    AGENTS_PATH,
+    IMAGE_FILES_PATH,
+    JSON_ENDPOINTS,
+    MCP_SERVERS_PATH,
+    Endpoints,
+    rate_limit_headers,
+)
 from ._errors import ErrorReply, error_details, invalid_request
 from ._plan import Plan, RecordedRequest
 from ._render import Framing, Meta, body_parts, stream_parts
 from ._reply import answer
-from ._script import Script, ScriptedError, ScriptedFault
+from ._script import Script, ScriptedAgentRun, ScriptedError, ScriptedFault
 from ._validation import validate_chat
 
 __all__ = ["AVAILABLE_MODELS", "CHAT_PATH", "MODELS_PATH", "Engine"]
 
 CHAT_PATH = "/v1/chat/completions"
 MODELS_PATH = "/available-models"
-_ROUTES = {CHAT_PATH: "POST", MODELS_PATH: "GET"}
+_ROUTES = {
+    CHAT_PATH: "POST",
+    MODELS_PATH: "GET",
+    AGENTS_PATH: "POST",
+    MCP_SERVERS_PATH: "GET",
+    **dict.fromkeys(JSON_ENDPOINTS, "POST"),
+}
+_SSE_HEADERS = [("content-type", "text/event-stream"), ("cache-control", "no-cache")]
 
 
 class Engine:
@@ -50,6 +67,7 @@ class Engine:
         self.model = model
         self.script = script
         self.catalog = catalog
+        self.endpoints = Endpoints(catalog)
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._sequence = itertools.count(1)
@@ -71,6 +89,8 @@ class Engine:
         method = recorded.method
         if path == MODELS_PATH and method == "GET":
             return self._json_plan(200, self.catalog.listing(), sequence)
+        if path.startswith(IMAGE_FILES_PATH) and method == "GET":
+            return self._image_file(path, sequence)
         if not self._authorized(recorded.headers.get("authorization")):
             message = "Unauthorized" if "authorization" not in recorded.headers else None
             body: dict[str, Any] = {"message": message or "Invalid API key provided", "code": 401}
@@ -84,7 +104,48 @@ class Engine:
             plan = self._json_plan(405, {"error": details}, sequence)
             plan.headers.append(("allow", expected))
             return plan
-        return self._chat(recorded, sequence)
+        if path == CHAT_PATH:
+            return self._chat(recorded, sequence)
+        if path == MCP_SERVERS_PATH:
+            return self._json_plan(200, self.endpoints.mcp_servers, sequence)
+        return self._model_endpoint(recorded, sequence, JSON_ENDPOINTS.get(path, "agents"))
+
+    def _model_endpoint(self, recorded: RecordedRequest, sequence: int, endpoint: str) -> Plan:
+        """Embeddings, images, rerank (one JSON body) and agents (a stream of events)."""
+        body = recorded.body
+        bad_json = (
+            invalid_request("Invalid request: the body is not valid JSON") if body is None else None
+        )
+        item, problem = self.script.take(
+            lambda: bad_json or self.endpoints.validate(endpoint, body), endpoint
+        )
+        if problem is not None:
+            return self._error_plan(problem, sequence)
+        if isinstance(item, ScriptedError):
+            return self._error_plan(item.reply, sequence)
+        assert isinstance(body, dict)
+        fault = item if isinstance(item, ScriptedFault) else None
+        meta = Meta(
+            id=f"chatcmpl-emulator{sequence:06d}",
+            created=int(time.time()),
+            model=str(body.get("model", "")),
+            sequence=sequence,
+        )
+        limits = rate_limit_headers(endpoint, sequence)
+        if endpoint == "agents":
+            run = item if isinstance(item, ScriptedAgentRun) else None
+            parts = self.endpoints.agent_parts(body, run, meta, self.framing, fault)
+            return Plan(200, [*_SSE_HEADERS, _request_id(sequence), *limits], parts)
+        parts = self.endpoints.answer(endpoint, body, meta, recorded.headers, fault)
+        headers = [("content-type", "application/json"), _request_id(sequence), *limits]
+        return Plan(200, headers, parts)
+
+    def _image_file(self, path: str, sequence: int) -> Plan:
+        found = self.endpoints.image_file(path)
+        if found is None:
+            return self._json_plan(404, {"error": error_details(404, "No such image")}, sequence)
+        content, content_type = found
+        return Plan(200, [("content-type", content_type), _request_id(sequence)], [content])
 
     def _chat(self, recorded: RecordedRequest, sequence: int) -> Plan:
         body = recorded.body
@@ -92,7 +153,8 @@ class Engine:
             invalid_request("Invalid request: the body is not valid JSON") if body is None else None
         )
         item, problem = self.script.take(
-            lambda: bad_json or validate_chat(body) or self.catalog.check_chat(body["model"])
+            lambda: bad_json or validate_chat(body) or self.catalog.check_chat(body["model"]),
+            "chat",
         )
         if problem is not None:
             return self._error_plan(problem, sequence)
@@ -101,7 +163,7 @@ class Engine:
         assert isinstance(body, dict)
         fault = item if isinstance(item, ScriptedFault) else None
         scripted = fault.reply if fault is not None else item
-        assert not isinstance(scripted, ScriptedError | ScriptedFault)
+        assert not isinstance(scripted, ScriptedError | ScriptedFault | ScriptedAgentRun)
         reply = answer(body, scripted)
         meta = Meta(
             id=f"chatcmpl-emulator{sequence:06d}",
@@ -110,12 +172,13 @@ class Engine:
             sequence=sequence,
         )
         if body.get("stream") is True and (fault is None or fault.kind != "not_streamed"):
-            headers = [("content-type", "text/event-stream"), ("cache-control", "no-cache")]
+            headers = list(_SSE_HEADERS)
             parts = stream_parts(reply, meta, self.framing, fault)
         else:
             headers = [("content-type", "application/json")]
             parts = body_parts(reply, meta, fault)
-        return Plan(200, [*headers, _request_id(sequence)], parts)
+        limits = rate_limit_headers("chat", sequence)
+        return Plan(200, [*headers, _request_id(sequence), *limits], parts)
 
     def _authorized(self, header: str | None) -> bool:
         if not header:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -19,7 +19,17 @@ from ._plan import DISCONNECT, HANG, Delay, Part
 from ._reply import Answer, words
 from ._script import ScriptedFault
 
-__all__ = ["FRAMINGS", "Framing", "Meta", "body_parts", "completion", "stream_parts"]
+__all__ = [
+    "FRAMINGS",
+    "Framing",
+    "Meta",
+    "body_parts",
+    "completion",
+    "event_parts",
+    "json_parts",
+    "sse_event",
+    "stream_parts",
+]
 
 Framing = Literal["heroku", "openai"]
 FRAMINGS: tuple[str, ...] = ("heroku", "openai")
@@ -96,7 +106,24 @@ def stream_parts(
     answer: Answer, meta: Meta, framing: Framing, fault: ScriptedFault | None
 ) -> list[Part]:
     """The SSE body, one event per part, with ``fault`` applied."""
-    events = [_event(payload, framing) for payload in chunks(answer, meta)]
+    events = [sse_event(payload, framing) for payload in chunks(answer, meta)]
+
+    def oversized(size: int) -> bytes:
+        return sse_event(_chunk(meta, {"content": _filler(size)}, None), framing)
+
+    return event_parts(events, framing, fault, _malformed(meta, framing), oversized)
+
+
+def event_parts(
+    events: list[bytes],
+    framing: Framing,
+    fault: ScriptedFault | None,
+    malformed: bytes,
+    oversized: Callable[[int], bytes] | None = None,
+) -> list[Part]:
+    """SSE ``events`` and the terminator, one per part, with ``fault`` applied (``malformed``
+    is the broken event a ``"malformed"`` fault inserts; ``oversized(size)`` the big event an
+    ``"oversized"`` fault inserts, where the endpoint has one)."""
     end = _terminator(framing)
     if fault is None:
         return [*events, end]
@@ -110,13 +137,12 @@ def stream_parts(
         return [*head, cut[: len(cut) // 2], DISCONNECT]
     if fault.kind == "nested":
         return [*head, _data_event(_nested(fault.size), framing), *tail, end]
-    if fault.kind == "oversized":
-        big = _event(_chunk(meta, {"content": _filler(fault.size)}, None), framing)
-        return [*head, big, *tail, end]
+    if fault.kind == "oversized" and oversized is not None:
+        return [*head, oversized(fault.size), *tail, end]
     if fault.kind == "truncate":
         return [*head]  # the body ends cleanly, without a terminator
     if fault.kind == "malformed":
-        return [*head, _malformed(meta, framing), *tail, end]
+        return [*head, malformed, *tail, end]
     if fault.kind == "inband_error":
         return [*head, _error_event(fault.body, framing)]
     parts: list[Part] = []
@@ -131,7 +157,11 @@ def body_parts(answer: Answer, meta: Meta, fault: ScriptedFault | None) -> list[
     """The non-streamed JSON body with ``fault`` applied (the body is one event)."""
     if fault is not None and fault.kind == "oversized":
         answer = dataclasses.replace(answer, text=_filler(fault.size))
-    body = _json(completion(answer, meta))
+    return json_parts(_json(completion(answer, meta)), fault)
+
+
+def json_parts(body: bytes, fault: ScriptedFault | None) -> list[Part]:
+    """A JSON body with ``fault`` applied (the body counts as one event)."""
     if fault is None or fault.kind in ("oversized", "not_streamed"):
         return [body]
     if fault.kind == "hang":
@@ -165,7 +195,8 @@ def _json(value: object) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
 
 
-def _event(payload: Mapping[str, Any], framing: Framing) -> bytes:
+def sse_event(payload: Mapping[str, Any], framing: Framing) -> bytes:
+    """One SSE event carrying ``payload`` in ``framing``."""
     data = _json(payload)
     if framing == "heroku":
         return b"event:message\ndata:" + data + b"\n\n"

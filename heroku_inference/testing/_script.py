@@ -1,4 +1,9 @@
-"""The queue of scripted answers: replies, errors and faults, taken one per chat request."""
+"""The queue of scripted answers: replies, agent runs, errors and faults.
+
+Each request to a model endpoint takes the first item that applies to it: a chat reply to
+chat, an agent run to the agents endpoint, an error or a fault to the endpoint it names (any
+of them when it names none).
+"""
 
 from __future__ import annotations
 
@@ -12,9 +17,12 @@ from typing import Any, Literal, TypeAlias, get_args
 from ._errors import ErrorReply
 
 __all__ = [
+    "ENDPOINTS",
+    "Endpoint",
     "FaultKind",
     "Item",
     "Script",
+    "ScriptedAgentRun",
     "ScriptedError",
     "ScriptedFault",
     "ScriptedReply",
@@ -35,6 +43,8 @@ FaultKind = Literal[
     "not_streamed",
 ]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
+Endpoint = Literal["chat", "embeddings", "images", "rerank", "agents"]
+ENDPOINTS: tuple[str, ...] = get_args(Endpoint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +68,21 @@ class ScriptedReply:
 
 
 @dataclass(frozen=True, slots=True)
+class ScriptedAgentRun:
+    """One agent run: steps shaped like messages (see ``_agents``), then an ``agent.error``
+    with ``error`` as its message when it is set."""
+
+    steps: tuple[Mapping[str, Any], ...]
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ScriptedError:
-    """An error response, sent before the request is validated (like the edge would)."""
+    """An error response, sent before the request is validated (like the edge would), to the
+    next request of ``endpoint`` (of any model endpoint when ``None``)."""
 
     reply: ErrorReply
+    endpoint: Endpoint | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +100,20 @@ class ScriptedFault:
     body: Mapping[str, Any] | None = None
     reply: ScriptedReply | None = None
     size: int = 0
+    endpoint: Endpoint | None = None
+    agent_run: ScriptedAgentRun | None = None
 
 
-Item: TypeAlias = ScriptedReply | ScriptedError | ScriptedFault
+Item: TypeAlias = ScriptedReply | ScriptedAgentRun | ScriptedError | ScriptedFault
+
+
+def applies(item: Item, endpoint: str) -> bool:
+    """Whether a request to ``endpoint`` takes ``item``."""
+    if isinstance(item, ScriptedReply):
+        return endpoint == "chat"
+    if isinstance(item, ScriptedAgentRun):
+        return endpoint == "agents"
+    return item.endpoint is None or item.endpoint == endpoint
 
 
 class Script:
@@ -98,23 +130,27 @@ class Script:
             self._items.extend([item] * times)
 
     def take(
-        self, validate: Callable[[], ErrorReply | None]
+        self, validate: Callable[[], ErrorReply | None], endpoint: str = "chat"
     ) -> tuple[Item | None, ErrorReply | None]:
-        """The answer to one chat request: ``(item, None)`` or ``(None, validation error)``.
+        """The answer to one request to ``endpoint``: ``(item, None)`` or ``(None, validation
+        error)``; the item is the first one that applies to the endpoint, if any.
 
-        A scripted error at the head of the queue is sent whatever the request; otherwise the
-        request is validated first, and an invalid request leaves the queue as it was.
+        A scripted error is sent whatever the request; otherwise the request is validated
+        first, and an invalid request leaves the queue as it was.
         """
         with self._lock:
-            head = self._items[0] if self._items else None
+            position = next(
+                (i for i, item in enumerate(self._items) if applies(item, endpoint)), None
+            )
+            head = self._items[position] if position is not None else None
             if isinstance(head, ScriptedError):
-                self._items.popleft()
+                del self._items[position]  # type: ignore[arg-type]
                 return head, None
             problem = validate()
             if problem is not None:
                 return None, problem
-            if self._items:
-                self._items.popleft()
+            if position is not None:
+                del self._items[position]
             return head, None
 
     def clear(self) -> None:

@@ -156,6 +156,9 @@ class RequestOptions(TypedDict, total=False):
     """Fields merged into the JSON body, for fields this SDK does not know."""
     timeout: float | httpx.Timeout | None
     """This call's timeout; ``None`` means no timeout."""
+    prompt_caching: bool
+    """``False`` opts this call out of Heroku's prompt caching (``X-Heroku-Prompt-Caching:
+    false``); ``True`` leaves it on even when the client turned it off."""
 
 
 class ChatCompletionRequestParams(RequestOptions, total=False):
