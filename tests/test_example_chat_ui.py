@@ -96,6 +96,7 @@ def test_the_page_streams_shows_tools_and_stops(
     # Round 1 calls the tool; round 2 answers slowly, so the page shows text before the end.
     emulator.reply(
         text="Let me look that up.",
+        reasoning="The user wants the weather in Paris.",
         tool_calls=[{"id": "call_1", "name": "get_weather", "arguments": {"city": "Paris"}}],
     )
     words = " ".join(["It", "is", "sunny", "and", "21", "degrees", "in", "Paris."] * 3)
@@ -122,6 +123,9 @@ def test_the_page_streams_shows_tools_and_stops(
     result = turn.locator(".tool.result")
     assert "sunny" in (result.first.text_content() or "")
     assert "get_weather" in (turn.locator(".tool").first.text_content() or "")
+    reasoning = turn.locator(".reasoning").text_content() or ""
+    assert reasoning == "The user wants the weather in Paris."  # apart from the answer
+    assert reasoning not in final
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "fastapi_chat.png"), full_page=True)

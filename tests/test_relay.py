@@ -260,3 +260,115 @@ def test_sse_bytes_survive_newlines_in_text() -> None:
     frame = Frame("text", json.dumps({"delta": "a\nb"}))
     assert frame.encode() == b'event: text\ndata: {"delta": "a\\nb"}\n\n'
     assert httpx.Response(200, content=frame.encode()).text.count("\n") == 3
+
+
+def weather_tool() -> Any:
+    from heroku_inference import tool
+
+    @tool
+    def get_weather(city: str) -> dict[str, Any]:
+        """The weather in a city.
+
+        Args:
+            city: The city.
+        """
+        return {"city": city, "sky": "sunny"}
+
+    return get_weather
+
+
+def script_tool_round(emulator: Emulator) -> None:
+    emulator.reply(
+        text="Checking.",
+        tool_calls=[{"id": "call_1", "name": "get_weather", "arguments": {"city": "Paris"}}],
+        usage={"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8},
+    )
+    emulator.reply(
+        text="It is sunny in Paris.",
+        usage={"prompt_tokens": 9, "completion_tokens": 6, "total_tokens": 15},
+    )
+
+
+@pytest.mark.parametrize("streamed", [True, False], ids=["streamed", "whole"])
+@both
+async def test_a_tool_run_relays_calls_results_and_both_rounds(api: Flavor, streamed: bool) -> None:
+    emulator = Emulator()
+    script_tool_round(emulator)
+    client = emulator.async_client() if api.is_async else emulator.client()
+    run = client.chat.completions.run_tools(
+        messages=MESSAGES, tools=[weather_tool()], stream=streamed
+    )
+    events = parse(await relay(api, run))
+
+    names = [name for name, _ in events]
+    assert names.index("tool_call") < names.index("tool_result") < names.index("finish")
+    call = next(data for name, data in events if name == "tool_call")
+    assert call == {"id": "call_1", "name": "get_weather", "arguments": {"city": "Paris"}}
+    result = next(data for name, data in events if name == "tool_result")
+    assert result == {
+        "id": "call_1",
+        "name": "get_weather",
+        "output": {"city": "Paris", "sky": "sunny"},
+        "is_error": False,
+    }
+    text = "".join(data["delta"] for name, data in events if name == "text")
+    assert text == "Checking.It is sunny in Paris."
+    assert events[-2] == (
+        "finish",
+        {
+            "finish_reason": "stop",
+            "usage": {"prompt_tokens": 14, "completion_tokens": 9, "total_tokens": 23},
+        },
+    )
+    assert names[-1] == "done"
+
+
+def test_a_tool_run_in_the_ai_sdk_protocol_has_two_steps() -> None:
+    emulator = Emulator()
+    script_tool_round(emulator)
+    with emulator.client() as client:
+        run = client.chat.completions.run_tools(
+            messages=MESSAGES, tools=[weather_tool()], stream=True
+        )
+        events = parse(b"".join(to_sse(run, "ai-sdk")))  # type: ignore[arg-type]
+    kinds = [data["type"] if data != "[DONE]" else data for _, data in events]
+    assert kinds.count("start-step") == kinds.count("finish-step") == 2
+    output = next(
+        data for _, data in events if data != "[DONE]" and data["type"] == "tool-output-available"
+    )
+    assert output == {
+        "type": "tool-output-available",
+        "toolCallId": "call_1",
+        "output": {"city": "Paris", "sky": "sunny"},
+    }
+
+
+@both
+async def test_an_agents_run_relays_its_turns_tools_and_error(api: Flavor) -> None:
+    emulator = Emulator()
+    emulator.agent_run(
+        {
+            "role": "assistant",
+            "content": "Running it.",
+            "tool_calls": [
+                {"id": "tooluse_1", "name": "code_exec_python", "arguments": {"code": "print(1)"}}
+            ],
+        },
+        {"role": "tool", "name": "code_exec_python", "content": "1"},
+        {"role": "assistant", "content": "It printed 1."},
+        error="the dyno ran out of time",
+    )
+    client = emulator.async_client() if api.is_async else emulator.client()
+    stream = client.agents.stream(
+        messages=[{"role": "user", "content": "Run print(1)"}],
+        tools=[{"type": "heroku_tool", "name": "code_exec_python"}],
+    )
+    events = parse(await relay(api, stream))
+
+    names = [name for name, _ in events]
+    assert names[:4] == ["text", "tool_call", "tool_result", "text"]
+    assert events[1][1]["arguments"] == {"code": "print(1)"}
+    assert events[2][1]["id"] == "tooluse_1"
+    assert names[-1] == "error"
+    assert events[-1][1]["type"] == "AgentError"
+    assert "ran out of time" in events[-1][1]["message"]

@@ -97,3 +97,25 @@ def test_an_error(tmp_path: Path) -> None:
     assert "Failed to execute chat" in result["chunks"][-1]["errorText"]
     text = parts_of(result, "text")[0]
     assert text["text"] == "Hello "  # what came before the error, as the server sent it
+
+
+def test_a_tool_round(tmp_path: Path) -> None:
+    from .test_relay import script_tool_round, weather_tool
+
+    emulator = Emulator()
+    script_tool_round(emulator)
+    with emulator.client() as client:
+        run = client.chat.completions.run_tools(
+            messages=MESSAGES, tools=[weather_tool()], stream=True
+        )
+        body = b"".join(to_sse(run, protocol="ai-sdk"))  # type: ignore[arg-type]
+    result = parsed_by_the_ai_sdk(body, tmp_path)
+    (tool,) = parts_of(result, "tool-get_weather")
+    assert tool["state"] == "output-available"
+    assert tool["input"] == {"city": "Paris"}
+    assert tool["output"] == {"city": "Paris", "sky": "sunny"}
+    assert [part["text"] for part in parts_of(result, "text")] == [
+        "Checking.",
+        "It is sunny in Paris.",
+    ]
+    assert len(parts_of(result, "step-start")) == 2

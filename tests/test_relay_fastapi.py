@@ -59,6 +59,16 @@ def relay_app(upstream: str, closed: threading.Event) -> FastAPI:
         async for event in sse_events(stream, protocol="ai-sdk"):
             yield event
 
+    @app.post("/tools", response_class=EventSourceResponse)
+    async def tools(body: dict[str, Any], client: InferenceClient) -> Any:
+        from .test_relay import weather_tool
+
+        run = client.chat.completions.run_tools(
+            messages=body["messages"], tools=[weather_tool()], stream=True
+        )
+        async for event in sse_events(run):
+            yield event
+
     @app.get("/pool")
     async def pool(client: InferenceClient) -> dict[str, str]:
         return {"pool": repr(client._http._transport._pool)}
@@ -152,3 +162,24 @@ def test_get_client_without_the_lifespan_says_what_to_do() -> None:
 
     with pytest.raises(RuntimeError, match=r"FastAPI\(lifespan=lifespan\)"):
         TestClient(app).get("/")
+
+
+def test_a_tool_run_through_fastapis_producer_task(
+    upstream: tuple[Emulator, str], relay: tuple[str, threading.Event]
+) -> None:
+    # FastAPI iterates the endpoint from a producer task while another task writes: the
+    # runner must hold no cancel scope across its events (PEP 789).
+    from .test_relay import script_tool_round
+
+    emulator, _ = upstream
+    script_tool_round(emulator)
+    url, _ = relay
+    response = httpx.post(
+        f"{url}/tools", json={"messages": [{"role": "user", "content": "Weather?"}]}, timeout=30
+    )
+    events = re.findall(r"event: (\w+)\ndata: (.*)\n", response.text)
+    names = [name for name, _ in events]
+    assert "tool_result" in names
+    assert names[-2:] == ["finish", "done"]
+    result = json.loads(next(data for name, data in events if name == "tool_result"))
+    assert result["output"] == {"city": "Paris", "sky": "sunny"}

@@ -46,9 +46,11 @@ class PartsOf:
         self._text_open = False
         self._reasoning_open = False
         self._tool_ids: dict[int, str] = {}  # tool-call index -> the id relayed for it
-        self._tool_names: dict[str, str] = {}
+        self._tool_names: dict[str, str] = {}  # every tool call relayed, by id
+        self._text_in_step = False
         self._finish_reason: str | None = None
-        self._usage: dict[str, Any] | None = None
+        self._step_usage: dict[str, Any] | None = None
+        self._usage: dict[str, Any] | None = None  # summed over the steps
 
     def take(self, item: Any) -> list[Part]:
         parts: list[Part] = []
@@ -91,7 +93,7 @@ class PartsOf:
         elif kind in ("content.delta", "refusal.delta"):
             self._start_step(parts)
             self._end_reasoning(parts)
-            self._text_open = True
+            self._text_open = self._text_in_step = True
             parts.append(TextDelta(event.delta))
         elif kind in ("content.done", "refusal.done"):
             self._end_text(parts)
@@ -112,18 +114,45 @@ class PartsOf:
                     call_id, event.name or "", event.arguments if given is None else given
                 )
             )
+        elif kind == "tool_call.start":
+            self._runner_call(event, parts)
         elif kind == "tool_call.result":
             self._tool_result(event, parts)
         elif kind == "round.done":
-            self._end_step(parts)
-            self._tool_ids.clear()
+            self._round_done(event.completion, parts)
 
     def _chunk(self, chunk: ChatCompletionChunk) -> None:
         if chunk.usage is not None:
-            self._usage = chunk.usage.to_dict()
+            self._step_usage = chunk.usage.to_dict()
         for choice in chunk.choices:
             if choice.index == 0 and choice.finish_reason:
                 self._finish_reason = choice.finish_reason
+
+    def _runner_call(self, event: Any, parts: list[Part]) -> None:
+        """A call the runner is about to run; already relayed when the round streamed."""
+        if event.id in self._tool_names:
+            return
+        self._start_step(parts)
+        self._close_blocks(parts)
+        self._tool_names[event.id] = event.name
+        parts.append(ToolInputStart(event.id, event.name))
+        parts.append(ToolInputDone(event.id, event.name, _parsed(event.arguments)))
+
+    def _round_done(self, completion: Any, parts: list[Part]) -> None:
+        """A round of the runner is over. Unstreamed, its text arrives only now."""
+        choices = completion.choices
+        message = choices[0].message if choices else None
+        text = getattr(message, "content", None)
+        if not self._text_in_step and isinstance(text, str) and text:
+            self._start_step(parts)
+            parts.append(TextDelta(text))
+            parts.append(TextEnd())
+        if choices and choices[0].finish_reason:
+            self._finish_reason = choices[0].finish_reason
+        if completion.usage is not None:
+            self._step_usage = completion.usage.to_dict()
+        self._end_step(parts)
+        self._tool_ids.clear()
 
     def _tool_start(
         self, index: int, call_id: str | None, name: str | None, parts: list[Part]
@@ -173,6 +202,7 @@ class PartsOf:
         message = _first_message(item)
         text = getattr(message, "content", None)
         if isinstance(text, str) and text:
+            self._text_in_step = True
             parts.append(TextDelta(text))
             parts.append(TextEnd())
         for call in getattr(message, "tool_calls", None) or ():
@@ -182,7 +212,7 @@ class PartsOf:
             parts.append(ToolInputDone(call.id, function.name, _parsed(function.arguments)))
         usage = getattr(item, "usage", None)
         if usage is not None and hasattr(usage, "to_dict") and usage.to_dict():
-            self._usage = usage.to_dict()
+            self._step_usage = usage.to_dict()
         choices = getattr(item, "choices", None) or ()
         if choices and getattr(choices[0], "finish_reason", None):
             self._finish_reason = choices[0].finish_reason
@@ -197,8 +227,12 @@ class PartsOf:
 
     def _end_step(self, parts: list[Part]) -> None:
         self._close_blocks(parts)
+        if self._step_usage is not None:
+            self._usage = _summed(self._usage, self._step_usage)
+            self._step_usage = None
         if self._in_step:
             self._in_step = False
+            self._text_in_step = False
             parts.append(StepEnd())
 
     def _end_text(self, parts: list[Part]) -> None:
@@ -214,6 +248,18 @@ class PartsOf:
     def _close_blocks(self, parts: list[Part]) -> None:
         self._end_reasoning(parts)
         self._end_text(parts)
+
+
+def _summed(total: dict[str, Any] | None, step: dict[str, Any]) -> dict[str, Any]:
+    """Token counts added up over steps (counters that are not numbers: the last one's)."""
+    if total is None:
+        return dict(step)
+    summed = dict(total)
+    for key, value in step.items():
+        before = summed.get(key)
+        both_numbers = isinstance(value, int | float) and isinstance(before, int | float)
+        summed[key] = before + value if both_numbers else value
+    return summed
 
 
 def _first_message(item: Any) -> Any:
