@@ -27,7 +27,7 @@ from opentelemetry import metrics, trace
 from . import _version
 from ._telemetry import PROVIDER, CallInfo
 
-__all__ = ["configured", "observe", "span"]
+__all__ = ["configured", "observe", "span", "start_span"]
 
 SCOPE = "heroku_inference"
 CAPTURE_CONTENT = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
@@ -112,6 +112,7 @@ class _CallObservation:
         self._usage: tuple[int | None, int | None] = (None, None)
         self._output: list[str] = []
         self._capture = _capture_content()
+        self._sum_usage = info.operation == "invoke_agent"  # one usage per turn of the run
         name = f"{info.operation} {info.model}" if info.model else info.operation
         attributes: dict[str, Any] = {**self._base, **_clean(info.attributes)}
         if self._capture and info.content is not None:
@@ -168,7 +169,7 @@ class _CallObservation:
                 getattr(usage, "completion_tokens", None),
             )
             if any(isinstance(count, int) for count in tokens):
-                self._usage = tokens
+                self._usage = _added(self._usage, tokens) if self._sum_usage else tokens
 
     def _collect_output(self, choice: Any) -> None:
         delta = getattr(choice, "delta", None) or getattr(choice, "message", None)
@@ -252,6 +253,40 @@ def span(name: str, operation: str, attributes: Mapping[str, Any]) -> Iterator[_
             raise
 
 
+class _RunSpan:
+    """A span ended by ``end()``, made current only inside ``current()`` blocks."""
+
+    def __init__(self, name: str, operation: str, attributes: Mapping[str, Any]) -> None:
+        base = {"gen_ai.operation.name": operation, "gen_ai.provider.name": PROVIDER}
+        self._span = _tracer().start_span(
+            name, kind=trace.SpanKind.INTERNAL, attributes={**base, **_clean(attributes)}
+        )
+        self._ended = False
+
+    def current(self) -> Any:
+        return trace.use_span(
+            self._span, end_on_exit=False, record_exception=False, set_status_on_exception=False
+        )
+
+    def set(self, key: str, value: Any) -> None:
+        self._span.set_attribute(key, value)
+
+    def end(self, error: BaseException | None = None) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        if isinstance(error, GeneratorExit):
+            self._span.set_attribute("heroku_inference.closed_early", True)
+        elif error is not None:
+            self._span.set_attribute("error.type", _error_type(error))
+            self._span.set_status(trace.Status(trace.StatusCode.ERROR, _error_text(error)))
+        self._span.end()
+
+
+def start_span(name: str, operation: str, attributes: Mapping[str, Any]) -> _RunSpan:
+    return _RunSpan(name, operation, attributes)
+
+
 class _Dict:
     """Attribute access to a dict, so whole responses read like streamed items."""
 
@@ -263,6 +298,17 @@ class _Dict:
     def __getattr__(self, name: str) -> Any:
         value = self._values.get(name)
         return _Dict(value) if isinstance(value, dict) else value
+
+
+def _added(
+    total: tuple[int | None, int | None], more: tuple[int | None, int | None]
+) -> tuple[int | None, int | None]:
+    def add(a: int | None, b: int | None) -> int | None:
+        if not isinstance(b, int):
+            return a
+        return b if not isinstance(a, int) else a + b
+
+    return add(total[0], more[0]), add(total[1], more[1])
 
 
 def _clean(attributes: Mapping[str, Any]) -> dict[str, Any]:

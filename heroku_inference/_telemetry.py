@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["CallInfo", "Observation", "SpanHandle", "observe", "span"]
+__all__ = ["CallInfo", "Observation", "RunSpan", "SpanHandle", "observe", "span", "start_span"]
 
 PROVIDER = "heroku"
 
@@ -63,6 +63,19 @@ class SpanHandle(Protocol):
     def fail(self, error: BaseException) -> None: ...
 
 
+class RunSpan(Protocol):
+    """A span that outlives any one block (the tool runner's): made current step by step."""
+
+    def current(self) -> AbstractContextManager[object]:
+        """Make the span current for a block (calls and tool spans inside are its children)."""
+        ...
+
+    def set(self, key: str, value: Any) -> None: ...
+
+    def end(self, error: BaseException | None = None) -> None:
+        """End it, once: completed, failed, or (``GeneratorExit``) left early."""
+
+
 def _backend() -> Any:
     """The OpenTelemetry backend, or ``None`` when the application set no provider.
 
@@ -93,3 +106,10 @@ def span(name: str, operation: str, attributes: Mapping[str, Any]) -> Iterator[S
         return
     with backend.span(name, operation, attributes) as handle:
         yield handle
+
+
+def start_span(name: str, operation: str, attributes: Mapping[str, Any]) -> RunSpan | None:
+    """An internal span that is not made current until asked (``RunSpan.current()``), or
+    ``None`` when telemetry is off."""
+    backend = _backend()
+    return None if backend is None else backend.start_span(name, operation, attributes)

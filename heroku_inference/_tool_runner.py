@@ -20,7 +20,8 @@ tool already running in a thread cannot be interrupted: leaving waits for it to 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from types import TracebackType
 from typing import Any
 
@@ -30,6 +31,7 @@ from ._chat_stream import AsyncChatCompletionStream, ChatCompletionStream
 from ._context import AsyncContext, SyncContext
 from ._sse import chat_chunk_decoder
 from ._streaming import AsyncStream, Stream
+from ._telemetry import RunSpan, span, start_span
 from ._tool_events import ToolCallResultEvent, ToolRunEvent, ToolRunResult
 from ._tool_rounds import METHOD, PlannedCall, ToolLoop
 from ._transport import Call
@@ -62,6 +64,25 @@ class _RunnerBase:
         self._finished = False
         self._turn: list[PlannedCall] = []
         self._results: list[ToolCallResultEvent] = []
+        self._span: RunSpan | None = None
+        self._span_started = False
+
+    def _step(self) -> AbstractContextManager[object]:
+        """Telemetry of one step of the run: the run's span (started by its first step) is
+        current within it, so the model calls and tool spans of the step are its children.
+        A step never yields to the caller, so the span is never current across an event."""
+        if not self._span_started:
+            self._span_started = True
+            first = self._next_call.telemetry if self._next_call is not None else None
+            model = first.model if first is not None else self._settings.model
+            attributes = {"gen_ai.agent.name": "tool_runner", "gen_ai.request.model": model}
+            self._span = start_span("invoke_agent tool_runner", "invoke_agent", attributes)
+        return self._span.current() if self._span is not None else nullcontext()
+
+    def _end_span(self, error: BaseException | None = None) -> None:
+        if self._span is not None:
+            self._span.set("heroku_inference.rounds", self._loop.rounds)
+            self._span.end(error)
 
     def _build_call(self) -> Call:
         params = self._loop.request_params()
@@ -75,6 +96,7 @@ class _RunnerBase:
         """The block is left: nothing more is handed out."""
         self._phase = _DONE
         self._pending.clear()
+        self._end_span(None if self._finished else GeneratorExit())
 
     def _result(self) -> ToolRunResult:
         if self._error is not None:
@@ -91,6 +113,7 @@ class _RunnerBase:
             self._pending.append(self._loop.final_round())
             self._phase = _DONE
             self._finished = True
+            self._end_span()
         else:
             self._phase = _TOOLS
         return turn
@@ -175,10 +198,12 @@ class AsyncToolRunner(_RunnerBase):
             if self._phase == _DONE:
                 raise StopAsyncIteration
             try:
-                await self._advance()
+                with self._step():
+                    await self._advance()
             except Exception as exc:
                 self._error = exc
                 self._phase = _DONE
+                self._end_span(exc)
                 raise
         return pending.popleft()
 
@@ -232,16 +257,18 @@ class AsyncToolRunner(_RunnerBase):
         assert call.run is not None
         assert call.tool is not None
         async with self._limiter:
-            try:
-                if call.tool.is_async:
-                    result: Awaitable[Any] = call.run()
-                    output = await result
+            with _tool_span(call) as failed:
+                try:
+                    if call.tool.is_async:
+                        result: Awaitable[Any] = call.run()
+                        output = await result
+                    else:
+                        output = await anyio.to_thread.run_sync(call.run)
+                except Exception as exc:
+                    failed(exc)
+                    outcome: _Outcome = (call.index, None, exc)
                 else:
-                    output = await anyio.to_thread.run_sync(call.run)
-            except Exception as exc:
-                outcome: _Outcome = (call.index, None, exc)
-            else:
-                outcome = (call.index, output, None)
+                    outcome = (call.index, output, None)
         report(outcome)
 
 
@@ -299,10 +326,12 @@ class ToolRunner(_RunnerBase):
             if self._phase == _DONE:
                 raise StopIteration
             try:
-                self._advance()
+                with self._step():
+                    self._advance()
             except Exception as exc:
                 self._error = exc
                 self._phase = _DONE
+                self._end_span(exc)
                 raise
         return pending.popleft()
 
@@ -347,10 +376,29 @@ def _run_sync(call: PlannedCall) -> tuple[Any, Exception | None]:
         return None, call.error
     run: Callable[[], Any] | None = call.run
     assert run is not None
-    try:
-        return run(), None
-    except Exception as exc:
-        return None, exc
+    with _tool_span(call) as failed:
+        try:
+            return run(), None
+        except Exception as exc:
+            failed(exc)
+            return None, exc
+
+
+@contextmanager
+def _tool_span(call: PlannedCall) -> Iterator[Callable[[BaseException], None]]:
+    """An ``execute_tool {name}`` span around running ``call``; yields what marks it failed
+    (a tool's exception is reported to the model, not raised through the span)."""
+    attributes = {
+        "gen_ai.tool.name": call.name,
+        "gen_ai.tool.call.id": call.id,
+        "gen_ai.tool.type": "function",
+    }
+    with span(f"execute_tool {call.name}", "execute_tool", attributes) as handle:
+        yield handle.fail if handle is not None else _ignore
+
+
+def _ignore(error: BaseException) -> None:
+    del error
 
 
 def _checked_concurrency(value: object) -> int:

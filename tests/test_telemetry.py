@@ -364,3 +364,138 @@ print([span.name for span in exporter.get_finished_spans()])
         timeout=60,
     )
     assert done.stdout.strip() == "['chat m']"
+
+
+def weather_and_broken_tools() -> list[Any]:
+    from heroku_inference import tool
+
+    @tool
+    def get_weather(city: str) -> str:
+        """The weather.
+
+        Args:
+            city: The city.
+        """
+        return "sunny"
+
+    @tool
+    def broken() -> str:
+        """Always fails."""
+        raise RuntimeError("the tool broke")
+
+    return [get_weather, broken]
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["whole", "streamed"])
+@both
+async def test_a_tool_run_has_a_span_with_its_calls_and_tools_as_children(
+    api: Flavor, otel: Telemetry, streamed: bool
+) -> None:
+    from heroku_inference.testing import Emulator
+
+    emulator = Emulator()
+    emulator.reply(
+        tool_calls=[
+            {"id": "call_1", "name": "get_weather", "arguments": {"city": "Paris"}},
+            {"id": "call_2", "name": "broken", "arguments": {}},
+        ]
+    )
+    emulator.reply(text="Sunny.")
+    client = emulator.async_client() if api.is_async else emulator.client()
+    run = client.chat.completions.run_tools(
+        messages=MESSAGES, tools=weather_and_broken_tools(), stream=streamed
+    )
+    if api.is_async:
+        await run.until_done()
+    else:
+        run.until_done()
+
+    spans = otel.finished()
+    (runner,) = [s for s in spans if s.name == "invoke_agent tool_runner"]
+    chats = [s for s in spans if s.name.startswith("chat ")]
+    tools = {s.name: s for s in spans if s.name.startswith("execute_tool ")}
+    assert runner.kind is trace.SpanKind.INTERNAL
+    assert dict(runner.attributes or {})["heroku_inference.rounds"] == 2
+    assert len(chats) == 2
+    assert set(tools) == {"execute_tool get_weather", "execute_tool broken"}
+    runner_id = runner.get_span_context().span_id
+    for child in [*chats, *tools.values()]:
+        assert child.parent is not None
+        assert child.parent.span_id == runner_id
+    weather = dict(tools["execute_tool get_weather"].attributes or {})
+    assert weather["gen_ai.tool.call.id"] == "call_1"
+    assert weather["gen_ai.operation.name"] == "execute_tool"
+    assert "error.type" not in weather
+    failed = tools["execute_tool broken"]
+    assert dict(failed.attributes or {})["error.type"] == "RuntimeError"
+    assert failed.status.status_code is trace.StatusCode.ERROR
+    assert_no_key(otel)
+
+
+@both
+async def test_a_tool_run_left_early_ends_its_span(api: Flavor, otel: Telemetry) -> None:
+    from heroku_inference.testing import Emulator
+
+    emulator = Emulator()
+    emulator.reply(tool_calls=[{"id": "call_1", "name": "get_weather", "arguments": {"city": "P"}}])
+    client = emulator.async_client() if api.is_async else emulator.client()
+    run = client.chat.completions.run_tools(messages=MESSAGES, tools=weather_and_broken_tools())
+    if api.is_async:
+        async with run:
+            async for _ in run:
+                break
+    else:
+        with run:
+            for _ in run:
+                break
+    (runner,) = [s for s in otel.finished() if s.name == "invoke_agent tool_runner"]
+    assert dict(runner.attributes or {})["heroku_inference.closed_early"] is True
+
+
+@both
+async def test_an_agents_run_is_one_invoke_agent_span_with_its_usage_summed(
+    api: Flavor, otel: Telemetry
+) -> None:
+    from heroku_inference.testing import Emulator
+
+    emulator = Emulator()
+    emulator.agent_run(
+        {
+            "role": "assistant",
+            "content": "Running it.",
+            "tool_calls": [{"name": "code_exec_python", "arguments": {"code": "print(1)"}}],
+        },
+        {"role": "tool", "name": "code_exec_python", "content": "1"},
+        {"role": "assistant", "content": "It printed 1."},
+    )
+    client = emulator.async_client() if api.is_async else emulator.client()
+    params = {
+        "messages": [{"role": "user", "content": "Run print(1)"}],
+        "tools": [{"type": "heroku_tool", "name": "code_exec_python"}],
+    }
+    result = (
+        await client.agents.create(**params) if api.is_async else client.agents.create(**params)
+    )
+
+    span = otel.only_span()
+    assert span.name.startswith("invoke_agent ")
+    assert span.kind is trace.SpanKind.CLIENT
+    attributes = dict(span.attributes or {})
+    assert attributes["gen_ai.operation.name"] == "invoke_agent"
+    assert attributes["gen_ai.usage.output_tokens"] == result.usage.completion_tokens
+    assert attributes["gen_ai.usage.input_tokens"] == result.usage.prompt_tokens
+
+
+@both
+async def test_a_failed_agents_run_records_the_agent_error(api: Flavor, otel: Telemetry) -> None:
+    from heroku_inference import AgentError
+    from heroku_inference.testing import Emulator
+
+    emulator = Emulator()
+    emulator.agent_run({"role": "assistant", "content": "Trying."}, error="out of time")
+    client = emulator.async_client() if api.is_async else emulator.client()
+    params = {"messages": [{"role": "user", "content": "Go"}], "tools": []}
+    create = client.agents.create
+    with pytest.raises(AgentError):
+        await create(**params) if api.is_async else create(**params)
+    assert dict(otel.only_span().attributes or {})["error.type"] == "AgentError"
