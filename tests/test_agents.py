@@ -462,3 +462,37 @@ def test_unscripted_endpoints_leave_other_endpoints_replies_queued() -> None:
     with emu.client() as client:
         client.agents.create(messages=HI)
         assert client.chat.completions.create(messages=HI).choices[0].message.content == "for chat"
+
+
+@both
+async def test_a_transcripts_tool_message_goes_to_chat_as_a_tool_message(api: Flavor) -> None:
+    from heroku_inference.testing import Emulator
+    from heroku_inference.types.agents import ToolResultMessage
+
+    emulator = Emulator()
+    client = emulator.async_client() if api.is_async else emulator.client()
+    message = ToolResultMessage(
+        content="printed 1", tool_call_id="tooluse_1", name="code_exec_python"
+    )
+    history = [
+        {"role": "user", "content": "Run it"},
+        {
+            "role": "assistant",
+            "content": "Running.",
+            "tool_calls": [
+                {
+                    "id": "tooluse_1",
+                    "type": "function",
+                    "function": {"name": "code_exec_python", "arguments": "{}"},
+                }
+            ],
+        },
+        message,
+    ]
+    await api.create(client, messages=history)
+    assert emulator.requests[-1].body["messages"][-1] == {
+        "role": "tool",
+        "content": "printed 1",
+        "tool_call_id": "tooluse_1",
+        "name": "code_exec_python",
+    }

@@ -196,7 +196,7 @@ async def test_an_unknown_keyword_is_a_type_error_before_sending(api: Flavor) ->
         ({"role": "user", "content": "Hello!"}, "messages must be a list of messages"),
         (b"Hello!", "messages must be a list of messages"),
         (42, "messages must be a list of messages"),
-        (["Hello!"], r"messages\[0\] must be a dict or a ChatCompletionMessage, got str"),
+        (["Hello!"], r"messages\[0\] must be a dict or a message from a response, got str"),
     ],
 )
 @both

@@ -25,7 +25,7 @@ from .._transport import Call, Outcome
 from ..types.chat import ChatCompletion, ChatCompletionMessage
 from ..types.chat_params import ChatCompletionCreateParams
 
-__all__ = ["build_chat_call", "message_param", "parse_chat_completion"]
+__all__ = ["build_chat_call", "message_param", "message_params", "parse_chat_completion"]
 
 PATH = "/v1/chat/completions"
 TOOL_CALL_PLACEHOLDER = DEFAULT_PLACEHOLDER
@@ -64,7 +64,7 @@ def build_chat_call(
             f"{method_name}(): tool_call_placeholder must be non-empty text, got {placeholder!r}"
         )
     messages = apply_tool_turn_rules(
-        _messages(params["messages"]), placeholder=placeholder, method_name=method_name
+        message_params(params["messages"]), placeholder=placeholder, method_name=method_name
     )
     body: dict[str, Any] = {"model": model, "messages": messages}
     if "tools" in params:
@@ -135,7 +135,9 @@ def message_param(message: ChatCompletionMessage) -> dict[str, Any]:
     return param
 
 
-def _messages(messages: Iterable[Any]) -> list[Any]:
+def message_params(messages: object) -> list[Any]:
+    """The messages of a request: dicts as they are, and messages from responses (a
+    ``ChatCompletionMessage``, an agents transcript's tool message) as request messages."""
     if isinstance(messages, str | bytes | Mapping) or not isinstance(messages, Iterable):
         raise TypeError(
             "messages must be a list of messages, e.g. [{'role': 'user', 'content': 'Hello!'}], "
@@ -148,13 +150,25 @@ def _messages(messages: Iterable[Any]) -> list[Any]:
         elif isinstance(message, Mapping):
             converted.append(message)
         elif isinstance(message, BaseModel):
-            converted.append(message.to_dict())
+            converted.append(_model_message(message))
         else:
             raise TypeError(
-                f"messages[{position}] must be a dict or a ChatCompletionMessage, "
+                f"messages[{position}] must be a dict or a message from a response, "
                 f"got {type(message).__name__}"
             )
     return converted
+
+
+def _model_message(message: BaseModel) -> dict[str, Any]:
+    if getattr(message, "role", None) != "tool":
+        return message.to_dict()
+    # A tool result from an agents transcript: what a request's tool message holds.
+    param: dict[str, Any] = {"role": "tool", "content": getattr(message, "content", None) or ""}
+    for key in ("tool_call_id", "name"):
+        value = getattr(message, key, None)
+        if value is not None:
+            param[key] = value
+    return param
 
 
 def parse_chat_completion(outcome: Outcome) -> ChatCompletion:

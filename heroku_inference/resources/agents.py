@@ -21,14 +21,12 @@ from .._agent_stream import (
 from .._call_params import check_keywords
 from .._config import MODEL_VARIABLE, Settings
 from .._context import AsyncContext, SyncContext
-from .._models import BaseModel
 from .._raw_response import RawResponse
 from .._streaming import AsyncStream, Stream
 from .._telemetry import CallInfo
 from .._transport import Call
-from ..types.agents import AgentCreateParams, AgentResult, ToolResultMessage
-from ..types.chat import ChatCompletionMessage
-from ._chat_call import message_param
+from ..types.agents import AgentCreateParams, AgentResult
+from ._chat_call import message_params
 from ._requests import build_call, choose_model, known_keys, request_body, require
 
 __all__ = [
@@ -57,7 +55,7 @@ def build_agent_call(
     check_keywords(params, _KNOWN, method_name, refused=_REFUSED)
     require(params, ("messages",), method_name)
     model = choose_model(settings, params, MODEL_VARIABLE)
-    fields: dict[str, Any] = {"model": model, "messages": _messages(params["messages"])}
+    fields: dict[str, Any] = {"model": model, "messages": message_params(params["messages"])}
     if "tools" in params:
         fields["tools"] = _tools(params["tools"], method_name)
     body = request_body(params, **fields)
@@ -71,39 +69,6 @@ def build_agent_call(
         stream=True,
         telemetry=CallInfo("invoke_agent", model, content=fields["messages"]),
     )
-
-
-def _messages(messages: object) -> list[Any]:
-    if isinstance(messages, str | bytes | Mapping) or not isinstance(messages, Iterable):
-        raise TypeError(
-            "messages must be a list of messages, e.g. [{'role': 'user', 'content': 'Hello!'}], "
-            f"got {type(messages).__name__}"
-        )
-    converted: list[Any] = []
-    for position, message in enumerate(messages):
-        if isinstance(message, ChatCompletionMessage):
-            converted.append(message_param(message))
-        elif isinstance(message, ToolResultMessage):
-            converted.append(_tool_message(message))
-        elif isinstance(message, Mapping):
-            converted.append(message)
-        elif isinstance(message, BaseModel):
-            converted.append(message.to_dict())
-        else:
-            raise TypeError(
-                f"messages[{position}] must be a dict or a message from a response, "
-                f"got {type(message).__name__}"
-            )
-    return converted
-
-
-def _tool_message(message: ToolResultMessage) -> dict[str, Any]:
-    param: dict[str, Any] = {"role": "tool", "content": message.content or ""}
-    if message.tool_call_id is not None:
-        param["tool_call_id"] = message.tool_call_id
-    if message.name is not None:
-        param["name"] = message.name
-    return param
 
 
 def _tools(tools: object, method_name: str) -> list[Any]:
