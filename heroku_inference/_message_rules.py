@@ -26,6 +26,7 @@ import pydantic_core
 __all__ = [
     "DEFAULT_PLACEHOLDER",
     "apply_tool_turn_rules",
+    "is_empty_content",
     "json_object_or_empty",
     "tool_result_content",
 ]
@@ -130,7 +131,7 @@ def _assistant(
         if any(new is not old for new, old in zip(calls, tool_calls, strict=True)):
             changed = changed if changed is not None else dict(message)
             changed["tool_calls"] = calls
-        if _is_empty(message.get("content")):
+        if is_empty_content(message.get("content")):
             changed = changed if changed is not None else dict(message)
             changed["content"] = placeholder
     return message if changed is None else changed
@@ -175,7 +176,8 @@ def _object_arguments(arguments: object, where: str) -> str:
 _NOT_JSON = object()
 
 
-def _is_empty(content: object) -> bool:
+def is_empty_content(content: object) -> bool:
+    """Whether a message's content has no text (``None``, blank, or parts without text)."""
     if content is None:
         return True
     if isinstance(content, str):

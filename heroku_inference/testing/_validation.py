@@ -26,6 +26,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .._message_rules import is_empty_content
 from ._errors import ErrorReply, failed_to_execute, invalid_request, unrecognized_argument
 
 __all__ = ["IGNORED_PARAMS", "MIN_BUDGET_TOKENS", "ROLES", "SUPPORTED_PARAMS", "validate_chat"]
@@ -270,7 +271,7 @@ def _assistant(message: Mapping[str, Any], where: str) -> ErrorReply | None:
         return _bad(f"{where}.tool_calls must be an array")
     if not tool_calls:
         return None
-    if _is_empty(content):
+    if is_empty_content(content):
         return invalid_request("content is required")
     for call in tool_calls:
         function = call.get("function") if isinstance(call, Mapping) else None
@@ -309,18 +310,6 @@ def _is_function_ref(value: object) -> bool:
         return False
     function = value.get("function")
     return isinstance(function, Mapping) and isinstance(function.get("name"), str)
-
-
-def _is_empty(content: object) -> bool:
-    if content is None:
-        return True
-    if isinstance(content, str):
-        return not content.strip()
-    if isinstance(content, list):
-        return not any(
-            isinstance(part, Mapping) and str(part.get("text") or "").strip() for part in content
-        )
-    return False
 
 
 def _is_json_object_text(arguments: object) -> bool:
