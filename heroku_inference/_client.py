@@ -172,10 +172,12 @@ class _BaseClient(Generic[_HttpT, _DriverT]):
 
     @property
     def timeout(self) -> httpx.Timeout:
+        """The default timeout of every request (``DEFAULT_TIMEOUT`` unless given)."""
         return self._context.settings.timeout
 
     @property
     def max_retries(self) -> int:
+        """How many times a failed request is retried (``DEFAULT_MAX_RETRIES`` unless given)."""
         return self._context.settings.max_retries
 
     @property

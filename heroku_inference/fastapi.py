@@ -8,6 +8,7 @@ from fastapi import Depends, FastAPI
 from fastapi.sse import EventSourceResponse
 
 from heroku_inference.fastapi import InferenceClient, ai_sdk_headers, lifespan, sse_events
+from heroku_inference.relay import messages_from_ui
 
 app = FastAPI(lifespan=lifespan)  # one AsyncClient for the app, closed at shutdown
 

@@ -25,7 +25,9 @@ class EmulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     ```python
     http = httpx.Client(transport=emu.transport())          # or httpx.AsyncClient(...)
-    client = Client(api_key="x", base_url="https://emulator", http_client=http)
+    client = Client(
+        api_key="x", base_url="https://emulator", model="claude-4-5-sonnet", http_client=http
+    )
     ```
     """
 
