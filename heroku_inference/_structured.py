@@ -25,7 +25,7 @@ from ._call_params import check_keywords
 from ._context import AsyncContext, SyncContext
 from ._message_rules import json_object_or_empty
 from ._responses import parse_response
-from ._thinking_checks import thinking_requested
+from ._thinking_checks import needs_thinking_off, thinking_requested, without_thinking
 from ._tool import ModelTool, Tool, describe_errors
 from ._tool_errors import LengthFinishReasonError, RefusalError, StructuredOutputError
 from .resources._chat_call import build_chat_call, message_param
@@ -104,12 +104,15 @@ class StructuredOutput(Generic[M]):
         choice: Any = (
             {"type": "function", "function": {"name": self.tool.name}} if self.forced else "auto"
         )
-        return {
+        params = {
             **self.params,
             "messages": self.history,
             "tools": [self.tool],
             "tool_choice": choice,
         }
+        # A re-ask after invalid arguments continues a tool loop, which Claude refuses with
+        # thinking on (the thinking block cannot be sent back): as the tool runner does.
+        return without_thinking(params) if needs_thinking_off(self.history) else params
 
     def take(self, completion: ParsedChatCompletion[M]) -> ParsedChatCompletion[M] | None:
         """``completion`` with ``parsed`` set, or ``None`` to ask again; raises

@@ -176,6 +176,24 @@ async def test_with_thinking_the_tool_is_offered_and_text_is_re_asked(api: Flavo
 
 
 @both
+async def test_with_thinking_a_re_ask_after_invalid_arguments_is_sent_without_it(
+    api: Flavor,
+) -> None:
+    # The re-ask continues a tool loop, which Claude (and the emulator) refuses with thinking.
+    emu = Emulator()
+    emu.reply(tool_calls=person_call(**{**ALICE, "age": "old"}))
+    emu.reply(tool_calls=person_call(**ALICE))
+
+    completion = await parse(api, emu, extended_thinking=THINKING, max_tokens=4096)
+
+    assert completion.choices[0].message.parsed == Person.model_validate(ALICE)
+    first, second = (request.body for request in emu.requests)
+    assert first["extended_thinking"] == THINKING
+    assert "extended_thinking" not in second
+    assert second["max_tokens"] == 4096
+
+
+@both
 async def test_text_twice_is_a_structured_output_error(api: Flavor) -> None:
     emu = Emulator()
     with pytest.raises(StructuredOutputError) as raised:
