@@ -37,7 +37,15 @@ from ._frames import Frame
 from ._relay import aframes, encoder_for, frames
 from ._ui_messages import messages_from_ui
 
-__all__ = ["AI_SDK_HEADERS", "Frame", "headers", "messages_from_ui", "sse_frames", "to_sse"]
+__all__ = [
+    "AI_SDK_HEADERS",
+    "Frame",
+    "ProtocolName",
+    "headers",
+    "messages_from_ui",
+    "sse_frames",
+    "to_sse",
+]
 
 ProtocolName = Literal["events", "ai-sdk"]
 
