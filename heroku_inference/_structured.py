@@ -27,6 +27,7 @@ from ._message_rules import json_object_or_empty
 from ._responses import parse_response
 from ._thinking_checks import needs_thinking_off, thinking_requested, without_thinking
 from ._tool import ModelTool, Tool, describe_errors
+from ._tool_defaults import DEFAULT_OUTPUT_RETRIES
 from ._tool_errors import LengthFinishReasonError, RefusalError, StructuredOutputError
 from .resources._chat_call import build_chat_call, message_param
 from .types.chat import ChatCompletion
@@ -39,7 +40,6 @@ M = TypeVar("M", bound=pydantic.BaseModel)
 
 METHOD = "parse"
 _KIND = "a chat completion"
-DEFAULT_OUTPUT_RETRIES = 1
 MAX_FEEDBACK_CHARS = 2000
 """Validation errors sent back to the model are cut to this length: every re-ask resends the
 whole history, so a long error is paid for again on each one."""

@@ -30,7 +30,7 @@ import functools
 import inspect
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar, overload
 
 import pydantic
@@ -263,37 +263,3 @@ def _callers_names() -> dict[str, Any] | None:
         return dict(caller.f_locals) if caller is not None else None
     finally:
         del frame, caller
-
-
-def tool_params(tools: object, method_name: str) -> list[Any]:
-    """``tools`` as the API takes them: ``Tool`` objects through ``to_param()``, dicts as they
-    are (less a ``$schema`` key in their parameters, which Heroku refuses)."""
-    if isinstance(tools, str | bytes | Mapping) or not isinstance(tools, Iterable):
-        raise TypeError(
-            f"{method_name}(): tools must be a list of tools (@tool functions, Tool objects or "
-            f"tool dicts), got {type(tools).__name__}"
-        )
-    converted: list[Any] = []
-    for position, item in enumerate(tools):
-        if isinstance(item, Tool):
-            converted.append(item.to_param())
-        elif isinstance(item, Mapping):
-            converted.append(_without_schema_key(item))
-        else:
-            hint = " (decorate it with @tool)" if callable(item) else ""
-            raise TypeError(
-                f"{method_name}(): tools[{position}] must be a Tool or a tool dict, "
-                f"got {type(item).__name__}{hint}"
-            )
-    return converted
-
-
-def _without_schema_key(tool_dict: Mapping[str, Any]) -> Mapping[str, Any]:
-    function = tool_dict.get("function")
-    if not isinstance(function, Mapping):
-        return tool_dict
-    parameters = function.get("parameters")
-    if not isinstance(parameters, Mapping) or "$schema" not in parameters:
-        return tool_dict
-    cleaned = {key: value for key, value in parameters.items() if key != "$schema"}
-    return {**tool_dict, "function": {**function, "parameters": cleaned}}

@@ -22,6 +22,7 @@ from typing import Any
 from ._message_rules import json_object_or_empty, tool_result_content
 from ._thinking_checks import needs_thinking_off, without_thinking
 from ._tool import FunctionTool, Tool
+from ._tool_defaults import DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_ROUNDS
 from ._tool_errors import MaxRoundsExceeded, ToolArgumentsError, UnknownToolError
 from ._tool_events import (
     RoundDoneEvent,
@@ -34,8 +35,6 @@ from .types.chat import ChatCompletion, ChatCompletionMessage
 
 __all__ = ["DEFAULT_MAX_CONCURRENCY", "DEFAULT_MAX_ROUNDS", "PlannedCall", "ToolLoop"]
 
-DEFAULT_MAX_ROUNDS = 8
-DEFAULT_MAX_CONCURRENCY = 8
 METHOD = "run_tools"
 
 

@@ -20,7 +20,7 @@ from .._models import BaseModel
 from .._responses import parse_response
 from .._telemetry import CallInfo
 from .._thinking_checks import check_thinking
-from .._tool import tool_params
+from .._tool_params import tool_params
 from .._transport import Call, Outcome
 from ..types.chat import ChatCompletion, ChatCompletionMessage
 from ..types.chat_params import ChatCompletionCreateParams

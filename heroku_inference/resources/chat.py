@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cached_property
-from typing import Any, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import pydantic
 from typing_extensions import Unpack
@@ -18,10 +18,7 @@ from .._chat_stream import (
 from .._context import AsyncContext, SyncContext
 from .._sse import chat_chunk_decoder
 from .._streaming import AsyncStream, Stream
-from .._structured import DEFAULT_OUTPUT_RETRIES, parse_async, parse_sync
-from .._tool import Tool
-from .._tool_rounds import DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_ROUNDS, ToolLoop
-from .._tool_runner import AsyncToolRunner, ToolRunner
+from .._tool_defaults import DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_ROUNDS, DEFAULT_OUTPUT_RETRIES
 from ..types.chat import ChatCompletion, ChatCompletionChunk
 from ..types.chat_params import (
     ChatCompletionCreateParams,
@@ -29,9 +26,14 @@ from ..types.chat_params import (
     ChatCompletionRunToolsParams,
     ToolParam,
 )
-from ..types.chat_parsed import ParsedChatCompletion
 from ._chat_call import build_chat_call, parse_chat_completion
 from ._chat_raw import AsyncCompletionsWithRawResponse, CompletionsWithRawResponse
+
+if TYPE_CHECKING:  # imported when used: a chat-only process never loads the tool machinery
+    from .._tool import Tool
+    from .._tool_rounds import ToolLoop
+    from .._tool_runner import AsyncToolRunner, ToolRunner
+    from ..types.chat_parsed import ParsedChatCompletion
 
 __all__ = ["AsyncChat", "AsyncCompletions", "Chat", "Completions"]
 
@@ -123,6 +125,8 @@ class AsyncCompletions:
             result = await run.until_done()
         ```
         """
+        from .._tool_runner import AsyncToolRunner
+
         loop = _loop(tools, max_rounds, raise_tool_errors, params, is_async=True)
         return AsyncToolRunner(self._context, loop, stream=stream, max_concurrency=max_concurrency)
 
@@ -143,6 +147,8 @@ class AsyncCompletions:
         person = completion.choices[0].message.parsed
         ```
         """
+        from .._structured import parse_async
+
         return await parse_async(self._context, response_format, output_retries, params)
 
     @property
@@ -231,6 +237,8 @@ class Completions:
             result = run.until_done()
         ```
         """
+        from .._tool_runner import ToolRunner
+
         loop = _loop(tools, max_rounds, raise_tool_errors, params, is_async=False)
         del max_concurrency  # one at a time, in this thread
         return ToolRunner(self._context, loop, stream=stream)
@@ -252,6 +260,8 @@ class Completions:
         person = completion.choices[0].message.parsed
         ```
         """
+        from .._structured import parse_sync
+
         return parse_sync(self._context, response_format, output_retries, params)
 
     @property
@@ -271,6 +281,8 @@ def _loop(
     rest = {key: value for key, value in params.items() if key != "messages"}
     if "messages" not in params:
         raise TypeError("run_tools() missing required keyword argument: 'messages'")
+    from .._tool_rounds import ToolLoop
+
     return ToolLoop(
         messages=params["messages"],
         tools=tools,
