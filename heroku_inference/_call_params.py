@@ -68,7 +68,10 @@ def encode_json_body(body: Mapping[str, Any], method_name: str) -> bytes:
     ``TypeError`` naming where it is, e.g. ``metadata.k``, rather than being turned into a
     string the server would misread; NaN and infinities are a ``ValueError``.
     """
-    _check_json_value(body, "", method_name)
+    try:
+        _check_json_value(body, "", method_name)
+    except RecursionError:
+        raise ValueError(f"{method_name}(): the request is nested too deeply to send") from None
     return pydantic_core.to_json(body)
 
 

@@ -77,7 +77,7 @@ def json_object_or_empty(arguments: str) -> str:
         return "{}"
     try:
         return arguments if isinstance(json.loads(arguments), dict) else "{}"
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         return "{}"
 
 
@@ -87,7 +87,7 @@ def _wrapped_text(text: str) -> str:
         return text
     try:
         decoded = json.loads(stripped)
-    except ValueError:
+    except (ValueError, RecursionError):
         return text
     if isinstance(decoded, dict):
         return text
@@ -161,7 +161,7 @@ def _object_arguments(arguments: object, where: str) -> str:
         raise TypeError(f"{where} must be a JSON object string, got {type(arguments).__name__}")
     try:
         decoded = json.loads(arguments)
-    except ValueError:
+    except (ValueError, RecursionError):
         decoded = _NOT_JSON
     if not isinstance(decoded, dict):
         what = "not valid JSON" if decoded is _NOT_JSON else f"a JSON {type(decoded).__name__}"

@@ -177,7 +177,7 @@ class FunctionTool(Tool, Generic[P, R]):
             text = arguments.strip() or "{}"
             try:
                 decoded = json.loads(text)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:  # RecursionError: absurd nesting
                 raise ToolArgumentsError(
                     f"the arguments are not valid JSON ({exc}); send a JSON object"
                 ) from None

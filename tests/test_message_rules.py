@@ -217,3 +217,37 @@ def test_the_emulator_enforces_the_rules_the_sdk_applies() -> None:
         assert status(turn(None)) == 400
         assert status(turn("Checking.", call("[1, 2]"))) == 500
         assert status(turn("Checking.")) == 200
+
+
+@both
+async def test_absurdly_nested_arguments_in_the_history_are_a_value_error(api: Flavor) -> None:
+    emu = Emulator()
+    client = emu.async_client() if api.is_async else emu.client()
+    history = [
+        {"role": "user", "content": "hi"},
+        {
+            "role": "assistant",
+            "content": "calling",
+            "tool_calls": [
+                {
+                    "id": "c",
+                    "type": "function",
+                    "function": {"name": "f", "arguments": "[" * 100_000},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "c", "content": "ok"},
+    ]
+    with pytest.raises(ValueError, match="JSON object"):
+        await api.create(client, messages=history)
+    assert emu.requests == []
+
+
+def test_a_request_nested_too_deeply_is_a_value_error() -> None:
+    from heroku_inference._call_params import encode_json_body
+
+    deep: Any = "x"
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(ValueError, match="nested too deeply"):
+        encode_json_body({"extra": deep}, "create")

@@ -509,3 +509,16 @@ def test_breaking_out_of_the_sync_runner_closes_the_stream() -> None:
         with pytest.raises(RuntimeError, match="left before"):
             run.until_done()
     http.close()
+
+
+@both
+async def test_absurdly_nested_arguments_are_an_error_result_not_a_crash(api: Flavor) -> None:
+    emu = Emulator()
+    emu.reply(tool_calls=[{"name": "get_weather", "arguments": "[" * 100_000}])
+
+    events, result = await run_on_emulator(api, emu, tools=[get_weather])
+
+    failed = next(event for event in events if event.type == "tool_call.result")
+    assert failed.is_error
+    assert "not valid JSON" in failed.content
+    assert result.rounds == 2
