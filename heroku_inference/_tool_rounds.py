@@ -86,6 +86,10 @@ class ToolLoop:
         if self._exceeded is not None:
             raise self._exceeded
         params = {**self.params, "messages": self.history, "tools": self.tools}
+        if self.rounds and _forces_a_tool(params.get("tool_choice")):
+            # A forced choice holds for the first round only: forced on every round, the
+            # model could never answer and the run could never end.
+            del params["tool_choice"]
         return without_thinking(params) if needs_thinking_off(self.history) else params
 
     def take_completion(self, completion: ChatCompletion) -> list[PlannedCall]:
@@ -177,6 +181,10 @@ class ToolLoop:
     def result(self) -> ToolRunResult:
         assert self.completion is not None
         return ToolRunResult(self.completion, list(self.history), self.rounds)
+
+
+def _forces_a_tool(choice: object) -> bool:
+    return choice == "required" or isinstance(choice, Mapping)
 
 
 def _runnable(tools: list[Any], is_async: bool) -> dict[str, FunctionTool[..., Any]]:

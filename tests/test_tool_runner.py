@@ -522,3 +522,22 @@ async def test_absurdly_nested_arguments_are_an_error_result_not_a_crash(api: Fl
     assert failed.is_error
     assert "not valid JSON" in failed.content
     assert result.rounds == 2
+
+
+@pytest.mark.parametrize(
+    "choice", ["required", {"type": "function", "function": {"name": "get_weather"}}]
+)
+@both
+async def test_a_forced_tool_choice_holds_for_the_first_round_only(
+    api: Flavor, choice: Any
+) -> None:
+    emu = Emulator()
+    emu.reply(tool_calls=calls(("get_weather", {"city": "Paris"})))
+    emu.reply(text="It is 18 degrees.")
+
+    _, result = await run_on_emulator(api, emu, tools=[get_weather], tool_choice=choice)
+
+    assert result.rounds == 2
+    assert emu.requests[0].body["tool_choice"] == choice
+    assert "tool_choice" not in emu.requests[1].body
+    assert result.completion.choices[0].message.content == "It is 18 degrees."
