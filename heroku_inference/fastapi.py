@@ -27,7 +27,7 @@ browser goes away.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -112,7 +112,10 @@ async def sse_events(
     """The relayed stream as FastAPI ``ServerSentEvent``s, for a path operation with
     ``response_class=EventSourceResponse`` to yield."""
     frames = sse_frames(stream, protocol, message_id=message_id)
-    if not isinstance(frames, AsyncIterator):
+    if not isinstance(frames, AsyncGenerator):
         raise TypeError("sse_events() takes an async stream or stream manager (AsyncClient's)")
-    async for frame in frames:
-        yield ServerSentEvent(event=frame.event, raw_data=frame.data)
+    try:
+        async for frame in frames:
+            yield ServerSentEvent(event=frame.event, raw_data=frame.data)
+    finally:  # abandoned at a yield (the browser went away): close the relay, and its upstream
+        await frames.aclose()

@@ -183,3 +183,18 @@ def test_a_tool_run_through_fastapis_producer_task(
     assert names[-2:] == ["finish", "done"]
     result = json.loads(next(data for name, data in events if name == "tool_result"))
     assert result["output"] == {"city": "Paris", "sky": "sunny"}
+
+
+@pytest.mark.anyio
+async def test_sse_events_closed_at_a_yield_closes_the_upstream() -> None:
+    emulator = Emulator()
+    emulator.reply(text="one two three four five six")
+    client = emulator.async_client()
+    raw = await client.chat.completions.create(
+        messages=[{"role": "user", "content": "Hi"}], stream=True
+    )
+    events = sse_events(raw)
+    first = await events.__anext__()
+    assert first.event == "text"
+    await events.aclose()  # what FastAPI's exit stack does when the browser goes away
+    assert raw.response.is_closed
