@@ -7,7 +7,8 @@ As in the openai SDK: ``client.embeddings.with_raw_response.create(...)`` return
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from types import TracebackType
+from typing import Any, Generic, TypeVar
 
 import httpx
 
@@ -30,15 +31,19 @@ class RawResponse(Generic[T]):
     embeddings = raw.parse()  # what create() returns
     ```
 
-    A streamed call's ``parse()`` gives the stream, not yet read (close it as usual).
+    A streamed call's ``parse()`` gives the stream, not yet read. Use a streamed raw response
+    in ``with`` / ``async with`` (or ``close()`` / ``await aclose()`` it): that closes its
+    stream, read or not, so its connection goes back to the pool.
     """
 
-    __slots__ = ("_outcome", "_parse", "_parsed")
+    __slots__ = ("_outcome", "_parse", "_parsed", "_stream")
 
-    def __init__(self, outcome: Outcome, parse: Callable[[], T]) -> None:
+    def __init__(self, outcome: Outcome, parse: Callable[[], T], *, stream: Any = None) -> None:
         self._outcome = outcome
         self._parse = parse
         self._parsed: object = _UNPARSED
+        self._stream = stream
+        """The stream a streamed call's ``parse()`` gives, built at once so it can be closed."""
 
     @property
     def http_response(self) -> httpx.Response:
@@ -78,6 +83,38 @@ class RawResponse(Generic[T]):
             self._parsed = self._parse()
         parsed: T = self._parsed  # type: ignore[assignment]
         return parsed
+
+    def close(self) -> None:
+        """Close a sync stream's response (read or not). Safe to call more than once."""
+        if self._stream is not None:
+            self._stream.close()
+
+    async def aclose(self) -> None:
+        """Close an async stream's response (read or not). Safe to call more than once."""
+        if self._stream is not None:
+            await self._stream.aclose()
+
+    def __enter__(self) -> RawResponse[T]:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> RawResponse[T]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
 
     def __repr__(self) -> str:
         request = self._outcome.response.request

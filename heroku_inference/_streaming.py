@@ -18,6 +18,7 @@ The item generators hold the response and the decoder, never the stream object, 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from types import TracebackType
 from typing import Generic, TypeVar
@@ -230,6 +231,19 @@ class AsyncStream(_StreamBase[T]):
                 await self._iterator.aclose()
             await self.response.aclose()
         self._closed()
+
+    def __del__(self) -> None:
+        # An async stream cannot be closed from here (closing awaits): say so, as an
+        # unclosed file or socket does, rather than hold a pool connection in silence.
+        response: httpx.Response | None = getattr(self, "response", None)
+        if response is not None and not response.is_closed:
+            warnings.warn(
+                "an AsyncStream was dropped without being closed, keeping its connection "
+                "busy: use it in `async with`, or await its aclose()",
+                ResourceWarning,
+                stacklevel=2,
+                source=self,
+            )
 
 
 def _iter_items(response: httpx.Response, decoder: EventDecoder[T]) -> Generator[T, None, None]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 
 from heroku_inference import ChatCompletionChunk, StreamError
@@ -154,3 +155,41 @@ async def test_cancelled_streams_close_their_response_and_do_not_leak() -> None:
             tasks.start_soon(read_one)
         await assert_a_plain_request_succeeds(api, client, server)
         await client._http.aclose()
+
+
+@pytest.mark.anyio
+async def test_a_dropped_unread_async_stream_warns() -> None:
+    import gc
+
+    from heroku_inference.testing import Emulator
+
+    client = Emulator().async_client()
+    stream = await client.chat.completions.create(
+        messages=[{"role": "user", "content": "hi"}], stream=True
+    )
+    response = stream.response
+    with pytest.warns(ResourceWarning, match="dropped without being closed"):
+        del stream  # freed here: CPython counts references
+    gc.collect()
+    await response.aclose()
+
+
+@both
+async def test_a_raw_streamed_response_closes_its_stream_unread(api: Flavor) -> None:
+    with loopback_server() as server:
+        server.script = [STREAM, STREAM, STREAM, COMPLETION]
+        limits = httpx.Limits(max_connections=1)
+        client = api.client(base_url=server.url, http_client=api.http_class(limits=limits))
+        raw_create = client.chat.completions.with_raw_response.create
+        for _ in range(3):  # one connection: each raw response must give it back
+            if api.is_async:
+                async with await raw_create(messages=MESSAGES, stream=True) as raw:
+                    assert raw.status_code == 200
+            else:
+                with raw_create(messages=MESSAGES, stream=True) as raw:
+                    assert raw.status_code == 200
+            assert raw.http_response.is_closed
+        parsed = await api.create(client, messages=MESSAGES)
+        assert parsed.choices[0].message.content
+        await api.close(client)
+        await api.close_http(client._http)

@@ -48,9 +48,8 @@ class AsyncCompletionsWithRawResponse:
         call = build_chat_call(settings, params, stream=stream)
         outcome = await self._context.driver.run(settings, call)
         if stream:
-            return RawResponse(
-                outcome, lambda: AsyncStream(outcome, chat_chunk_decoder(outcome.errors))
-            )
+            chunks = AsyncStream(outcome, chat_chunk_decoder(outcome.errors))
+            return RawResponse(outcome, lambda: chunks, stream=chunks)
         return RawResponse(outcome, functools.partial(parse_chat_completion, outcome))
 
 
@@ -76,5 +75,6 @@ class CompletionsWithRawResponse:
         call = build_chat_call(settings, params, stream=stream)
         outcome = self._context.driver.run(settings, call)
         if stream:
-            return RawResponse(outcome, lambda: Stream(outcome, chat_chunk_decoder(outcome.errors)))
+            chunks = Stream(outcome, chat_chunk_decoder(outcome.errors))
+            return RawResponse(outcome, lambda: chunks, stream=chunks)
         return RawResponse(outcome, functools.partial(parse_chat_completion, outcome))
