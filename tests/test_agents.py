@@ -496,3 +496,65 @@ async def test_a_transcripts_tool_message_goes_to_chat_as_a_tool_message(api: Fl
         "tool_call_id": "tooluse_1",
         "name": "code_exec_python",
     }
+
+
+@both
+async def test_heroku_tool_turn_rules_apply_to_agents_requests(api: Flavor) -> None:
+    from heroku_inference.testing import Emulator
+
+    emulator = Emulator()  # refuses what Heroku refuses, on the agents endpoint too
+    client = emulator.async_client() if api.is_async else emulator.client()
+    history = [
+        {"role": "user", "content": "Run it"},
+        {
+            "role": "assistant",
+            "content": "",  # as a model's tool-calling turn often comes
+            "tool_calls": [
+                {
+                    "id": "tooluse_1",
+                    "type": "function",
+                    "function": {"name": "code_exec_python", "arguments": {"code": "print(1)"}},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "tooluse_1", "content": [1, 2]},
+        {"role": "user", "content": "And again?"},
+    ]
+    await api.call(client.agents.create, messages=history)
+    sent = emulator.requests[-1].body["messages"]
+    assert sent[1]["content"] == "."
+    assert json.loads(sent[1]["tool_calls"][0]["function"]["arguments"]) == {"code": "print(1)"}
+    assert json.loads(sent[2]["content"]) == {"result": [1, 2]}
+
+
+def test_the_emulator_refuses_an_agents_tool_turn_without_content() -> None:
+    import httpx as _httpx
+
+    from heroku_inference.testing import Emulator
+
+    emulator = Emulator()
+    with _httpx.Client(transport=emulator.transport(), base_url="https://e") as http:
+        response = http.post(
+            "/v1/agents/heroku",
+            headers={"authorization": "Bearer k"},
+            json={
+                "model": emulator.model,
+                "messages": [
+                    {"role": "user", "content": "Run it"},
+                    {
+                        "role": "assistant",
+                        "content": "",
+                        "tool_calls": [
+                            {
+                                "id": "t",
+                                "type": "function",
+                                "function": {"name": "f", "arguments": "{}"},
+                            }
+                        ],
+                    },
+                    {"role": "tool", "tool_call_id": "t", "content": "ok"},
+                ],
+            },
+        )
+    assert response.status_code == 400
+    assert "content is required" in response.text

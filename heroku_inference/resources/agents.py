@@ -21,6 +21,7 @@ from .._agent_stream import (
 from .._call_params import check_keywords
 from .._config import MODEL_VARIABLE, Settings
 from .._context import AsyncContext, SyncContext
+from .._message_rules import DEFAULT_PLACEHOLDER, apply_tool_turn_rules
 from .._raw_response import RawResponse
 from .._streaming import AsyncStream, Stream
 from .._telemetry import CallInfo
@@ -55,7 +56,10 @@ def build_agent_call(
     check_keywords(params, _KNOWN, method_name, refused=_REFUSED)
     require(params, ("messages",), method_name)
     model = choose_model(settings, params, MODEL_VARIABLE)
-    fields: dict[str, Any] = {"model": model, "messages": message_params(params["messages"])}
+    messages = apply_tool_turn_rules(
+        message_params(params["messages"]), placeholder=DEFAULT_PLACEHOLDER, method_name=method_name
+    )
+    fields: dict[str, Any] = {"model": model, "messages": messages}
     if "tools" in params:
         fields["tools"] = _tools(params["tools"], method_name)
     body = request_body(params, **fields)

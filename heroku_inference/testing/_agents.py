@@ -22,6 +22,7 @@ from ._checks import bad, check_body, check_model, is_int, is_number
 from ._errors import ErrorReply
 from ._render import FINGERPRINT, Meta
 from ._reply import GREETING, words
+from ._validation import check_messages
 
 __all__ = [
     "DEFAULT_MCP_SERVERS",
@@ -45,7 +46,6 @@ SUPPORTED_AGENT_PARAMS = frozenset(
     }
 )
 TOOL_TYPES = ("heroku_tool", "mcp")
-ROLES = ("system", "developer", "user", "assistant", "tool")
 
 DEFAULT_MCP_SERVERS: tuple[dict[str, Any], ...] = (
     {
@@ -84,9 +84,9 @@ def validate_agents(body: Any, catalog: Catalog) -> ErrorReply | None:
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         return bad("'messages' must be a non-empty array of messages")
-    for position, message in enumerate(messages):
-        if not isinstance(message, Mapping) or message.get("role") not in ROLES:
-            return bad(f"messages[{position}] must be an object with a valid 'role'")
+    problem = check_messages(body)  # the same rules as chat: tool turns, roles, content
+    if problem is not None:
+        return problem
     for name in ("temperature", "top_p"):
         value = body.get(name)
         if value is not None and not (is_number(value) and 0 <= value <= 1):

@@ -29,7 +29,14 @@ from typing import Any
 from .._message_rules import is_empty_content
 from ._errors import ErrorReply, failed_to_execute, invalid_request, unrecognized_argument
 
-__all__ = ["IGNORED_PARAMS", "MIN_BUDGET_TOKENS", "ROLES", "SUPPORTED_PARAMS", "validate_chat"]
+__all__ = [
+    "IGNORED_PARAMS",
+    "MIN_BUDGET_TOKENS",
+    "ROLES",
+    "SUPPORTED_PARAMS",
+    "check_messages",
+    "validate_chat",
+]
 
 SUPPORTED_PARAMS = frozenset(
     {
@@ -240,7 +247,8 @@ def _continued_tool_turn(messages: list[Any]) -> int | None:
     return None
 
 
-def _messages(body: Mapping[str, Any]) -> ErrorReply | None:
+def check_messages(body: Mapping[str, Any]) -> ErrorReply | None:
+    """Heroku's checks of ``messages`` (chat and agents alike), tool turns included."""
     for position, message in enumerate(body["messages"]):
         where = f"messages[{position}]"
         if not isinstance(message, Mapping):
@@ -288,7 +296,7 @@ _CHECKS: tuple[Check, ...] = (
     _scalars,
     _tools,
     _extended_thinking,
-    _messages,
+    check_messages,
     _while_thinking,
 )
 
