@@ -5,16 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .._call_params import (
-    OPTION_KEYS,
-    check_keywords,
-    encode_json_body,
-    request_headers,
-    request_prompt_caching,
-    request_timeout,
-)
-from .._config import Settings
-from .._exceptions import ConfigurationError
+from .._call_params import check_keywords
+from .._config import MODEL_VARIABLE, Settings
 from .._message_rules import DEFAULT_PLACEHOLDER, apply_tool_turn_rules
 from .._models import BaseModel
 from .._responses import parse_response
@@ -24,6 +16,7 @@ from .._tool_params import tool_params
 from .._transport import Call, Outcome
 from ..types.chat import ChatCompletion, ChatCompletionMessage
 from ..types.chat_params import ChatCompletionCreateParams
+from ._requests import build_call, choose_model, request_body, require
 
 __all__ = ["build_chat_call", "message_param", "message_params", "parse_chat_completion"]
 
@@ -34,7 +27,6 @@ TOOL_CALL_PLACEHOLDER = DEFAULT_PLACEHOLDER
 _KNOWN_KEYS = (
     ChatCompletionCreateParams.__required_keys__ | ChatCompletionCreateParams.__optional_keys__
 )
-_NOT_SENT = frozenset({"model", "messages", "tools", "tool_call_placeholder"})
 _REFUSED_BY_STREAM = {"stream": "stream() always streams; leave out stream=True."}
 
 
@@ -49,14 +41,8 @@ def build_chat_call(
     (``_thinking_checks``).
     """
     check_keywords(params, _KNOWN_KEYS, method_name, refused=_REFUSED_BY_STREAM)
-    if "messages" not in params:
-        raise TypeError(f"{method_name}() missing required keyword argument: 'messages'")
-    model = params.get("model") or settings.model
-    if not model:
-        raise ConfigurationError(
-            "No model given. Pass model=... to the call or the client, or set INFERENCE_MODEL_ID: "
-            "export INFERENCE_MODEL_ID=$(heroku config:get -a $APP_NAME INFERENCE_MODEL_ID)"
-        )
+    require(params, ("messages",), method_name)
+    model = choose_model(settings, params, MODEL_VARIABLE)
     check_thinking(params, model, method_name)
     placeholder = params.get("tool_call_placeholder", DEFAULT_PLACEHOLDER)
     if not isinstance(placeholder, str) or not placeholder.strip():
@@ -66,27 +52,22 @@ def build_chat_call(
     messages = apply_tool_turn_rules(
         message_params(params["messages"]), placeholder=placeholder, method_name=method_name
     )
-    body: dict[str, Any] = {"model": model, "messages": messages}
+    fields: dict[str, Any] = {"model": model, "messages": messages}
     if "tools" in params:
-        body["tools"] = tool_params(params["tools"], method_name)
-    for key, value in params.items():
-        if key not in OPTION_KEYS and key not in _NOT_SENT:
-            body[key] = value
+        fields["tools"] = tool_params(params["tools"], method_name)
     if stream:
-        body["stream"] = True
-    extra_body = params.get("extra_body")
-    if extra_body:
-        body.update(extra_body)
-    return Call(
+        fields["stream"] = True
+    sent = {key: value for key, value in params.items() if key != "tool_call_placeholder"}
+    body = request_body(sent, **fields)
+    return build_call(
+        settings,
+        params,
         method="POST",
         path=PATH,
-        body=encode_json_body(body, method_name),
-        timeout=request_timeout(params, settings.timeout),
-        max_retries=settings.max_retries,
+        body=body,
+        method_name=method_name,
         stream=stream,
-        headers=request_headers(params),
         telemetry=_telemetry(body),
-        prompt_caching=request_prompt_caching(params),
     )
 
 
