@@ -23,13 +23,12 @@ import pydantic
 
 from ._call_params import check_keywords
 from ._context import AsyncContext, SyncContext
-from ._message_rules import json_object_or_empty
 from ._responses import parse_response
 from ._thinking_checks import needs_thinking_off, thinking_requested, without_thinking
 from ._tool import ModelTool, Tool, describe_errors
 from ._tool_defaults import DEFAULT_OUTPUT_RETRIES
 from ._tool_errors import LengthFinishReasonError, RefusalError, StructuredOutputError
-from .resources._chat_call import build_chat_call, message_param
+from .resources._chat_call import build_chat_call, replayable_message
 from .types.chat import ChatCompletion
 from .types.chat_params import ChatCompletionRequestParams
 from .types.chat_parsed import ParsedChatCompletion
@@ -183,19 +182,13 @@ class StructuredOutput(Generic[M]):
         )
 
     def _ask_again(self, message: Any, feedback: list[dict[str, Any]]) -> None:
-        assistant = message_param(message)
         answered = {item.get("tool_call_id") for item in feedback}
         for call in message.tool_calls or ():
             if call.id not in answered:  # every call needs a result before the next turn
                 feedback.append(
                     {"role": "tool", "tool_call_id": call.id, "content": "Error: not used."}
                 )
-        if message.tool_calls:
-            for param in assistant["tool_calls"]:
-                param["function"]["arguments"] = json_object_or_empty(
-                    param["function"]["arguments"]
-                )
-        self.history += [assistant, *feedback]
+        self.history += [replayable_message(message), *feedback]
 
 
 def _arguments(message: Any) -> str | None:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._message_rules import json_object_or_empty, tool_result_content
+from ._message_rules import tool_result_content
 from ._thinking_checks import needs_thinking_off, without_thinking
 from ._tool import FunctionTool, Tool
 from ._tool_defaults import DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_ROUNDS
@@ -30,7 +30,7 @@ from ._tool_events import (
     ToolCallStartEvent,
     ToolRunResult,
 )
-from .resources._chat_call import message_param
+from .resources._chat_call import replayable_message
 from .types.chat import ChatCompletion, ChatCompletionMessage
 
 __all__ = ["DEFAULT_MAX_CONCURRENCY", "DEFAULT_MAX_ROUNDS", "PlannedCall", "ToolLoop"]
@@ -100,21 +100,8 @@ class ToolLoop:
             return []
         choice = completion.choices[0]
         message = choice.message
-        calls = message.tool_calls or []
         planned = [] if choice.finish_reason == "length" else self._plan(message)
-        assistant = message_param(message)
-        if calls:
-            assistant["tool_calls"] = [
-                {
-                    **param,
-                    "function": {
-                        **param["function"],
-                        "arguments": json_object_or_empty(call.function.arguments),
-                    },
-                }
-                for param, call in zip(assistant["tool_calls"], calls, strict=True)
-            ]
-        self.history.append(assistant)
+        self.history.append(replayable_message(message))
         return planned
 
     def _plan(self, message: ChatCompletionMessage) -> list[PlannedCall]:

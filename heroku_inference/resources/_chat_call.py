@@ -7,7 +7,7 @@ from typing import Any
 
 from .._call_params import check_keywords
 from .._config import MODEL_VARIABLE, Settings
-from .._message_rules import DEFAULT_PLACEHOLDER, apply_tool_turn_rules
+from .._message_rules import DEFAULT_PLACEHOLDER, apply_tool_turn_rules, json_object_or_empty
 from .._models import BaseModel
 from .._responses import parse_response
 from .._telemetry import CallInfo
@@ -18,7 +18,13 @@ from ..types.chat import ChatCompletion, ChatCompletionMessage
 from ..types.chat_params import ChatCompletionCreateParams
 from ._requests import build_call, choose_model, request_body, require
 
-__all__ = ["build_chat_call", "message_param", "message_params", "parse_chat_completion"]
+__all__ = [
+    "build_chat_call",
+    "message_param",
+    "message_params",
+    "parse_chat_completion",
+    "replayable_message",
+]
 
 PATH = "/v1/chat/completions"
 TOOL_CALL_PLACEHOLDER = DEFAULT_PLACEHOLDER
@@ -113,6 +119,16 @@ def message_param(message: ChatCompletionMessage) -> dict[str, Any]:
     for key in ("name", "tool_call_id"):
         if key in extra:
             param[key] = extra[key]
+    return param
+
+
+def replayable_message(message: ChatCompletionMessage) -> dict[str, Any]:
+    """``message_param(message)`` for a turn the SDK itself sends back (the tool runner's,
+    ``parse()``'s): tool-call arguments that are not a JSON object (a reply cut short, a
+    model's mistake) go back as ``"{}"``, which Heroku takes, rather than failing the call."""
+    param = message_param(message)
+    for call in param.get("tool_calls") or ():
+        call["function"]["arguments"] = json_object_or_empty(call["function"]["arguments"])
     return param
 
 
