@@ -194,13 +194,18 @@ class CallErrors:
         )
 
 
+MIN_SECRET_LENGTH = 8
+"""Keys shorter than this are not looked for: Heroku's keys are long, and blanking out a short
+stand-in (``INFERENCE_KEY=any`` for the emulator) would mangle every message containing it."""
+
+
 @functools.lru_cache(maxsize=8)
 def secret_forms(secret: str) -> tuple[str, ...]:
     """Every way ``secret`` may appear in text made of what the server sent and what this
     SDK says about it: as it is, escaped in JSON (once, or twice for a JSON string inside
     JSON, as in ``{"error": "{\\"message\\": ...}"}``), in a ``repr`` and in HTML; longest
     first, so that no form is left half-replaced by a shorter one."""
-    if not secret:
+    if len(secret) < MIN_SECRET_LENGTH:
         return ()
     forms = {str(secret)}  # a plain str: the settings' key hides itself from repr()
     for _ in range(2):

@@ -612,3 +612,19 @@ def test_a_mock_errors_own_text_wins_over_what_raised_it() -> None:
     error = httpx.ConnectError("boom")
     error.__cause__ = RuntimeError("<Route <Scheme eq 'https'>>")
     assert describe_transport_error(error) == "Connection error: boom"
+
+
+def test_a_short_stand_in_key_is_not_blanked_out_of_messages() -> None:
+    # INFERENCE_KEY=any for the emulator: "any" must not become "m<redacted>" in "many".
+    request = httpx.Request("POST", "https://inference.test/v1/chat/completions")
+    response = httpx.Response(
+        400, json={"error": {"message": "Too many tools in the request"}}, request=request
+    )
+    response.read()
+    error = CallErrors(request, "any").status(response)
+    assert "Too many tools" in str(error)
+    assert error.body == {"error": {"message": "Too many tools in the request"}}
+    long_key = "inf-a-real-looking-key"
+    echoed = httpx.Response(401, json={"message": f"bad key {long_key}"}, request=request)
+    echoed.read()
+    assert long_key not in str(CallErrors(request, long_key).status(echoed))
