@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from ._cli_endpoints import COMMANDS, add_parsers, run_command
-from ._client import Client
+from ._client import LONG_RUNNING_KEEP, Client
 from ._exceptions import ConfigurationError, HerokuInferenceError, ParameterError
 from ._version import __version__
 from .types.chat import ChatCompletion
@@ -200,7 +200,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .testing import Emulator
     from .testing._server import build_server, listen, url_of
 
-    emulator = Emulator(framing=args.framing)
+    emulator = Emulator(framing=args.framing, keep_requests=LONG_RUNNING_KEEP)
     server = build_server(emulator, host=args.host, port=args.port)
     try:
         sock = listen(args.host, args.port)

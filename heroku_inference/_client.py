@@ -240,11 +240,15 @@ def _prepare_models() -> None:
         json_validator(model)
 
 
+LONG_RUNNING_KEEP = 100
+"""Requests an emulator that serves a whole process keeps (its memory must not grow)."""
+
+
 def _emulator_transport() -> _TransportT:
     from .testing import Emulator
 
     _announce_emulator()
-    return Emulator().transport()
+    return Emulator(keep_requests=LONG_RUNNING_KEEP).transport()
 
 
 @functools.cache

@@ -1153,3 +1153,22 @@ async def test_a_slow_drip_past_the_read_timeout_times_out_in_process_async(
             with pytest.raises(APITimeoutError):
                 async for _ in stream:
                     pass
+
+
+def test_an_emulator_can_keep_only_its_latest_requests() -> None:
+    emu = Emulator(keep_requests=2)
+    with emu.client() as client:
+        for word in ("one", "two", "three"):
+            client.chat.completions.create(messages=[{"role": "user", "content": word}])
+    assert [r.body["messages"][0]["content"] for r in emu.requests] == ["two", "three"]
+    with pytest.raises(ValueError, match="keep_requests"):
+        Emulator(keep_requests=-1)
+
+
+def test_the_emulator_url_keeps_a_bounded_history() -> None:
+    from heroku_inference import _client
+
+    assert _client.LONG_RUNNING_KEEP == 100
+    transport = _client._emulator_transport()
+    emulator = transport.emulator  # type: ignore[union-attr]
+    assert emulator._engine.keep_requests == 100

@@ -81,6 +81,9 @@ class Emulator:
     ``models``: models to know besides Heroku's (``AVAILABLE_MODELS``) and ``model``: a list of
     chat model ids, or ``{model_id: kind}``; ``add_model()`` adds one later. A chat request
     naming an unknown model, or one that is not a chat (``"text-to-text"``) model, gets 400.
+    ``keep_requests``: how many requests ``requests`` keeps, the latest (``None``: all, as a
+    test wants; a long-running emulator, such as ``INFERENCE_URL=emulator`` or the
+    ``heroku-inference emulator`` command, keeps the last 100).
     Serve it to other processes with ``create_app(emu)`` (ASGI) or ``heroku-inference emulator``.
     """
 
@@ -91,6 +94,7 @@ class Emulator:
         api_key: str | None = None,
         model: str = DEFAULT_MODEL,
         models: Iterable[str] | Mapping[str, ModelKind] = (),
+        keep_requests: int | None = None,
     ) -> None:
         if framing not in get_args(Framing):
             raise ValueError(f"framing must be 'heroku' or 'openai', got {framing!r}")
@@ -102,6 +106,7 @@ class Emulator:
             model=model,
             script=self._script,
             catalog=self._catalog,
+            keep_requests=_checked_keep(keep_requests),
         )
 
     @property
@@ -341,3 +346,10 @@ def _seconds(value: float | str) -> str:
     if isinstance(value, str):
         return value
     return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _checked_keep(keep_requests: int | None) -> int | None:
+    bad = isinstance(keep_requests, bool) or not isinstance(keep_requests, int | None)
+    if bad or (keep_requests is not None and keep_requests < 0):
+        raise ValueError(f"keep_requests must be None or an integer >= 0, got {keep_requests!r}")
+    return keep_requests

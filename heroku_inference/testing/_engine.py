@@ -61,8 +61,10 @@ class Engine:
         model: str,
         script: Script,
         catalog: Catalog,
+        keep_requests: int | None = None,
     ) -> None:
         self.framing: Framing = framing
+        self.keep_requests = keep_requests
         self.api_key = api_key
         self.model = model
         self.script = script
@@ -85,6 +87,8 @@ class Engine:
         recorded = RecordedRequest.of(method, path, httpx.Headers(headers), content)
         with self._lock:
             self.requests.append(recorded)
+            if self.keep_requests is not None and len(self.requests) > self.keep_requests:
+                del self.requests[0]
             sequence = next(self._sequence)
         method = recorded.method
         if path == MODELS_PATH and method == "GET":
