@@ -63,6 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigurationError, ParameterError) as exc:
         _fail(str(exc))
         return EXIT_USAGE
+    except (ValueError, TypeError) as exc:
+        # The SDK refused the request before sending it (e.g. --temperature with
+        # --reasoning): a usage error, said in one line.
+        _fail(str(exc))
+        return EXIT_USAGE
     except HerokuInferenceError as exc:
         _fail(_describe(exc))
         return EXIT_ERROR

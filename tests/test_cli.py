@@ -336,3 +336,22 @@ def test_ctrl_c_mid_stream_exits_130_and_closes_the_stream(
     assert status == 130
     assert "Traceback" not in err
     assert streams[0].response.is_closed
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["chat", "hi", "--reasoning", "--temperature", "0.5"],
+        ["chat", "hi", "--temperature", "nan"],
+    ],
+    ids=["thinking-temperature", "nan"],
+)
+def test_a_request_the_sdk_refuses_is_a_one_line_usage_error(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    status, out, err = run(argv, capsys)
+    assert status == 2
+    assert "Traceback" not in err
+    assert err.startswith("heroku-inference: error: ")
+    assert len(err.strip().splitlines()) == 1
+    assert emulator.requests == []
