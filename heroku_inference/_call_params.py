@@ -16,6 +16,7 @@ import pydantic_core
 from ._config import as_timeout, checked_headers
 
 __all__ = [
+    "checked_concurrency",
     "OPTION_KEYS",
     "check_keywords",
     "encode_json_body",
@@ -131,4 +132,11 @@ def request_prompt_caching(params: Mapping[str, Any]) -> bool | None:
     value = params.get("prompt_caching")
     if value is not None and not isinstance(value, bool):
         raise TypeError(f"prompt_caching must be True or False, got {value!r}")
+    return value
+
+
+def checked_concurrency(value: object, method_name: str) -> int:
+    """``max_concurrency``: an integer of at least 1, or a ``ValueError`` saying so."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{method_name}(): max_concurrency must be an integer >= 1, got {value!r}")
     return value

@@ -27,6 +27,7 @@ from typing import Any
 
 import anyio
 
+from ._call_params import checked_concurrency
 from ._chat_stream import AsyncChatCompletionStream, ChatCompletionStream
 from ._context import AsyncContext, SyncContext
 from ._sse import chat_chunk_decoder
@@ -155,7 +156,7 @@ class AsyncToolRunner(_RunnerBase):
     ) -> None:
         self._context = context
         self._setup(context.settings, loop, stream)
-        self._limiter = anyio.CapacityLimiter(_checked_concurrency(max_concurrency))
+        self._limiter = anyio.CapacityLimiter(checked_concurrency(max_concurrency, METHOD))
         self._open = False
         self._stream: AsyncChatCompletionStream | None = None
         self._to_run: list[PlannedCall] = []
@@ -399,9 +400,3 @@ def _tool_span(call: PlannedCall) -> Iterator[Callable[[BaseException], None]]:
 
 def _ignore(error: BaseException) -> None:
     del error
-
-
-def _checked_concurrency(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{METHOD}(): max_concurrency must be an integer >= 1, got {value!r}")
-    return value

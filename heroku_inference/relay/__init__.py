@@ -30,11 +30,11 @@ FastAPI users: ``heroku_inference.fastapi`` builds on FastAPI's own ``EventSourc
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
-from typing import Any, Literal
+from typing import Any
 
 from ._ai_sdk import AI_SDK_HEADERS
 from ._frames import Frame
-from ._relay import aframes, encoder_for, frames
+from ._relay import ProtocolName, aframes, encoder_for, frames
 from ._ui_messages import messages_from_ui
 
 __all__ = [
@@ -46,8 +46,6 @@ __all__ = [
     "sse_frames",
     "to_sse",
 ]
-
-ProtocolName = Literal["events", "ai-sdk"]
 
 _SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 

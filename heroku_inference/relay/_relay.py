@@ -21,11 +21,12 @@ from ._frames import Frame
 from ._parts import Part
 from ._sources import PartsOf
 
-__all__ = ["Encoder", "aframes", "encoder_for", "frames"]
+__all__ = ["Encoder", "ProtocolName", "aframes", "encoder_for", "frames"]
 
 logger = logging.getLogger("heroku_inference")
 
 ProtocolName = Literal["events", "ai-sdk"]
+"""The protocols a relay speaks: this SDK's ``events``, or the Vercel AI SDK's ``ai-sdk``."""
 _UNEXPECTED = "The server failed while streaming the reply."
 
 

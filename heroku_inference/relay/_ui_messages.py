@@ -13,6 +13,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .._message_rules import tool_result_content
+
 __all__ = ["messages_from_ui"]
 
 _DONE_STATES = ("output-available", "output-error")
@@ -112,10 +114,7 @@ def _assistant(parts: list[Any]) -> list[dict[str, Any]]:
                 output: object = {"error": str(part.get("errorText") or "")}
             else:
                 output = part.get("output")
-            if isinstance(output, str):
-                content = output
-            else:  # Heroku fails on a result that is JSON but not an object
-                content = json.dumps(output if isinstance(output, dict) else {"result": output})
+            content = tool_result_content(output, where=f"{name} output", strict=False)
             results.append({"role": "tool", "tool_call_id": call_id, "content": content})
     flush()
     return messages

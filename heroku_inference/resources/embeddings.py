@@ -14,6 +14,7 @@ from typing import Any
 import anyio
 from typing_extensions import Unpack
 
+from .._call_params import checked_concurrency
 from .._config import Settings
 from .._context import AsyncContext, SyncContext
 from .._raw_response import RawResponse
@@ -73,7 +74,7 @@ class AsyncEmbeddings:
         summed. Every input is checked before anything is sent; the first failure cancels the
         requests still running and is raised.
         """
-        concurrency = _checked_concurrency(max_concurrency)
+        concurrency = checked_concurrency(max_concurrency, "create_batched")
         settings = self._context.settings_for(FAMILY)
         spans, calls = _plan(settings, input, batch_size, params)
         driver = self._context.driver
@@ -141,7 +142,7 @@ class Embeddings:
         no threads), merged into one response in input order with the usage summed. Every
         input is checked before anything is sent.
         """
-        _checked_concurrency(max_concurrency)
+        checked_concurrency(max_concurrency, "create_batched")
         settings = self._context.settings_for(FAMILY)
         spans, calls = _plan(settings, input, batch_size, params)
         driver = self._context.driver
@@ -186,12 +187,6 @@ class EmbeddingsWithRawResponse:
         self, **params: Unpack[EmbeddingCreateParams]
     ) -> RawResponse[CreateEmbeddingResponse]:
         return self._embeddings._create(params)
-
-
-def _checked_concurrency(value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"max_concurrency must be an integer >= 1, got {value!r}")
-    return value
 
 
 def _plan(
