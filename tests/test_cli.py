@@ -349,7 +349,7 @@ def test_ctrl_c_mid_stream_exits_130_and_closes_the_stream(
 def test_a_request_the_sdk_refuses_is_a_one_line_usage_error(
     emulator: Emulator, capsys: pytest.CaptureFixture[str], argv: list[str]
 ) -> None:
-    status, out, err = run(argv, capsys)
+    status, _, err = run(argv, capsys)
     assert status == 2
     assert "Traceback" not in err
     assert err.startswith("heroku-inference: error: ")
