@@ -16,6 +16,7 @@ A reply cut off by ``max_tokens`` raises ``LengthFinishReasonError`` and a refus
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
@@ -88,7 +89,7 @@ class StructuredOutput(Generic[M]):
         if isinstance(messages, str | bytes | Mapping) or not isinstance(messages, Iterable):
             raise TypeError(f"{METHOD}(): messages must be a list of messages")
         self.model = response_format
-        self.tool: ModelTool[M] = Tool.from_model(response_format)
+        self.tool: ModelTool[M] = _answer_tool(response_format)
         if not self.tool.description:
             self.tool.description = f"Give your answer as {self.tool.name}."
         self.completion_type: type[ParsedChatCompletion[M]] = ParsedChatCompletion[response_format]  # type: ignore[valid-type]
@@ -99,9 +100,16 @@ class StructuredOutput(Generic[M]):
         self._last_errors: list[tuple[Any, ...]] | None = None
 
     def request_params(self) -> dict[str, Any]:
-        """The keyword arguments of the next request."""
+        """The keyword arguments of the next request.
+
+        A re-ask after invalid arguments continues a tool loop, which Claude refuses with
+        thinking on (the thinking block cannot be sent back), so it goes without thinking, as
+        the tool runner's later rounds do; and with thinking off, the tool can be forced.
+        """
+        thinking_off = needs_thinking_off(self.history)
+        forced = self.forced or thinking_off
         choice: Any = (
-            {"type": "function", "function": {"name": self.tool.name}} if self.forced else "auto"
+            {"type": "function", "function": {"name": self.tool.name}} if forced else "auto"
         )
         params = {
             **self.params,
@@ -109,9 +117,7 @@ class StructuredOutput(Generic[M]):
             "tools": [self.tool],
             "tool_choice": choice,
         }
-        # A re-ask after invalid arguments continues a tool loop, which Claude refuses with
-        # thinking on (the thinking block cannot be sent back): as the tool runner does.
-        return without_thinking(params) if needs_thinking_off(self.history) else params
+        return without_thinking(params) if thinking_off else params
 
     def take(self, completion: ParsedChatCompletion[M]) -> ParsedChatCompletion[M] | None:
         """``completion`` with ``parsed`` set, or ``None`` to ask again; raises
@@ -209,6 +215,13 @@ def _cut(text: str) -> str:
     if len(text) <= MAX_FEEDBACK_CHARS:
         return text
     return text[: MAX_FEEDBACK_CHARS - 20] + "\n... (errors cut)"
+
+
+@functools.lru_cache(maxsize=64)
+def _answer_tool(response_format: type[M]) -> ModelTool[M]:
+    """The tool whose schema is ``response_format``'s, built once per model class (making the
+    schema is most of what ``parse()`` costs besides the request)."""
+    return Tool.from_model(response_format)
 
 
 async def parse_async(

@@ -189,8 +189,10 @@ async def test_with_thinking_a_re_ask_after_invalid_arguments_is_sent_without_it
     assert completion.choices[0].message.parsed == Person.model_validate(ALICE)
     first, second = (request.body for request in emu.requests)
     assert first["extended_thinking"] == THINKING
+    assert first["tool_choice"] == "auto"
     assert "extended_thinking" not in second
     assert second["max_tokens"] == 4096
+    assert second["tool_choice"] == {"type": "function", "function": {"name": "Person"}}
 
 
 @both
